@@ -1,0 +1,130 @@
+package server
+
+import (
+	"math/rand/v2"
+
+	"github.com/natsnet/natsnet/internal/proto"
+)
+
+// processMsg delivers one published message to the interest in acc. from is
+// the publishing client, or nil when the server itself publishes. It reports
+// whether any subscriber took the message.
+//
+// This is the hot path: with a cached sublist match and no subscribers it
+// allocates nothing.
+func (s *Server) processMsg(from *client, acc *Account, subj, reply []byte, hdrLen int, payload []byte) bool {
+	r := acc.sl.MatchBytes(subj)
+	delivered := false
+	for _, sub := range r.Plain {
+		if from != nil && sub.client == from && !from.echo {
+			continue
+		}
+		if s.deliver(from, sub, subj, reply, hdrLen, payload) {
+			delivered = true
+		}
+	}
+	for i := range r.Queues {
+		if s.deliverQueue(from, r.Queues[i].Members, subj, reply, hdrLen, payload) {
+			delivered = true
+		}
+	}
+	return delivered
+}
+
+// deliverQueue gives the message to one member of a queue group, starting at
+// a random member and moving on if that one cannot take it.
+func (s *Server) deliverQueue(from *client, members []*subscription, subj, reply []byte, hdrLen int, payload []byte) bool {
+	n := len(members)
+	if n == 0 {
+		return false
+	}
+	start := 0
+	if n > 1 {
+		start = rand.IntN(n)
+	}
+	for i := range n {
+		sub := members[(start+i)%n]
+		if from != nil && sub.client == from && !from.echo {
+			continue
+		}
+		if s.deliver(from, sub, subj, reply, hdrLen, payload) {
+			return true
+		}
+	}
+	return false
+}
+
+// deliver queues the message for one subscription. It reports false when the
+// subscription could not take it (closed, over its limit, slow consumer).
+func (s *Server) deliver(from *client, sub *subscription, subj, reply []byte, hdrLen int, payload []byte) bool {
+	if sub.closed.Load() {
+		return false
+	}
+	if sub.icb != nil {
+		s.queueInternal(sub, subj, reply, hdrLen, payload)
+		return true
+	}
+	t := sub.client
+	reachedMax := false
+	n := sub.delivered.Add(1)
+	if max := sub.max.Load(); max > 0 {
+		if n > max {
+			return false
+		}
+		reachedMax = n == max
+	}
+	if t.perms != nil && t.perms.sub.denyPartial && t.perms.sub.denies(subj) {
+		return false
+	}
+	if hdrLen >= 0 && !t.headers {
+		payload = payload[hdrLen:]
+		hdrLen = -1
+	}
+	need := int64(len(subj) + len(reply) + len(sub.sid) + len(payload) + 48)
+	o := &t.out
+	o.mu.Lock()
+	if o.closing {
+		o.mu.Unlock()
+		return false
+	}
+	if o.pendingLocked()+need > s.opts.MaxPending {
+		o.mu.Unlock()
+		s.slowConsumer(t)
+		return false
+	}
+	if hdrLen >= 0 {
+		o.buf = proto.AppendHMsg(o.buf, subj, sub.sid, reply, hdrLen, payload)
+	} else {
+		o.buf = proto.AppendMsg(o.buf, subj, sub.sid, reply, payload)
+	}
+	o.mu.Unlock()
+	t.outMsgs.Add(1)
+	t.outBytes.Add(int64(len(payload)))
+	s.stats.outMsgs.Add(1)
+	s.stats.outBytes.Add(int64(len(payload)))
+	if len(reply) > 0 && t.perms != nil && t.perms.resp != nil {
+		t.grantReply(reply)
+	}
+	if from != nil {
+		if from.lastPcd != t {
+			from.pcd[t] = struct{}{}
+			from.lastPcd = t
+		}
+	} else {
+		o.kick()
+	}
+	if reachedMax {
+		t.unsubscribeMax(sub)
+	}
+	return true
+}
+
+// slowConsumer disconnects a client whose pending output passed the limit.
+func (s *Server) slowConsumer(t *client) {
+	if t.isClosed() {
+		return
+	}
+	s.stats.slowConsumers.Add(1)
+	s.log.Warn("slow consumer detected, disconnecting", "cid", t.cid, "pending", t.out.pending())
+	t.closeConnection(reasonSlowConsumerPending)
+}

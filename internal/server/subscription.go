@@ -1,0 +1,26 @@
+package server
+
+import "sync/atomic"
+
+// internalHandler receives a message for a server-internal subscription.
+// The slices are copies owned by the handler.
+type internalHandler func(subject, reply string, hdr, msg []byte)
+
+// subscription is one interest entry in an account's sublist. It belongs
+// either to a client connection or, with icb set, to the server itself.
+type subscription struct {
+	client  *client // nil for internal subscriptions
+	subject []byte
+	queue   []byte
+	sid     []byte
+	icb     internalHandler
+
+	// max is the auto-unsubscribe limit (0: none); written under the
+	// owning client's mu, read atomically on the delivery path.
+	max       atomic.Int64
+	delivered atomic.Int64
+	closed    atomic.Bool
+}
+
+func (s *subscription) subjectString() string { return string(s.subject) }
+func (s *subscription) queueString() string   { return string(s.queue) }
