@@ -91,6 +91,9 @@ type client struct {
 	// woken once per read instead of once per message. Reader-owned.
 	pcd     map[*client]struct{}
 	lastPcd *client
+	// pend accumulates statistics during one read; flushStats publishes
+	// them, so the hot path does no atomic operations per message.
+	pend struct{ inMsgs, inBytes, outMsgs, outBytes int64 }
 
 	// Statistics, readable by monitoring at any time.
 	inMsgs, inBytes   atomic.Int64
@@ -151,6 +154,7 @@ func (c *client) readLoop() {
 			c.lastActivity.Store(time.Now().UnixNano())
 			perr := c.parser.Parse(buf[:n], c)
 			c.flushPending()
+			c.flushStats()
 			if perr != nil {
 				c.handleParseError(perr)
 				return
@@ -187,6 +191,22 @@ func (c *client) flushPending() {
 	}
 	clear(c.pcd)
 	c.lastPcd = nil
+}
+
+// flushStats publishes the statistics gathered during one read.
+func (c *client) flushStats() {
+	p := &c.pend
+	if p.inMsgs > 0 {
+		c.inMsgs.Add(p.inMsgs)
+		c.inBytes.Add(p.inBytes)
+		c.srv.stats.inMsgs.Add(p.inMsgs)
+		c.srv.stats.inBytes.Add(p.inBytes)
+	}
+	if p.outMsgs > 0 {
+		c.srv.stats.outMsgs.Add(p.outMsgs)
+		c.srv.stats.outBytes.Add(p.outBytes)
+	}
+	*p = struct{ inMsgs, inBytes, outMsgs, outBytes int64 }{}
 }
 
 // handleParseError turns a parser or handler error into the reference's

@@ -104,10 +104,8 @@ func (c *client) ProcessPub(a *proto.PubArgs) error {
 		c.sendErr("Unknown Protocol Operation")
 		return fmt.Errorf("hpub without headers support: %w", errClosedAfterErr)
 	}
-	c.inMsgs.Add(1)
-	c.inBytes.Add(int64(len(a.Payload)))
-	c.srv.stats.inMsgs.Add(1)
-	c.srv.stats.inBytes.Add(int64(len(a.Payload)))
+	c.pend.inMsgs++
+	c.pend.inBytes += int64(len(a.Payload))
 	if c.pedantic && !subject.ValidLiteral(string(a.Subject)) {
 		c.sendErr("Invalid Publish Subject")
 		return nil

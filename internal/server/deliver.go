@@ -100,8 +100,13 @@ func (s *Server) deliver(from *client, sub *subscription, subj, reply []byte, hd
 	o.mu.Unlock()
 	t.outMsgs.Add(1)
 	t.outBytes.Add(int64(len(payload)))
-	s.stats.outMsgs.Add(1)
-	s.stats.outBytes.Add(int64(len(payload)))
+	if from != nil {
+		from.pend.outMsgs++
+		from.pend.outBytes += int64(len(payload))
+	} else {
+		s.stats.outMsgs.Add(1)
+		s.stats.outBytes.Add(int64(len(payload)))
+	}
 	if len(reply) > 0 && t.perms != nil && t.perms.resp != nil {
 		t.grantReply(reply)
 	}

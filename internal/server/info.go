@@ -61,7 +61,6 @@ func (s *Server) baseInfo() *serverInfo {
 		TLSRequired:    s.opts.TLSConfig != nil,
 		TLSVerify:      s.opts.TLSVerify,
 		MaxPayload:     s.opts.MaxPayload,
-		JetStream:      s.opts.JetStream,
 		ConnectURLs:    urls,
 		LameDuckMode:   ldm,
 		NatsnetVersion: Version,

@@ -128,9 +128,6 @@ func (s *Server) Varz(*monitor.VarzOptions) (*monitor.Varz, error) {
 	if s.http != nil {
 		v.HTTPReqStats = s.http.handler.RequestStats()
 	}
-	if s.opts.JetStream {
-		v.JetStream = &monitor.JetStreamVarz{}
-	}
 	return v, nil
 }
 

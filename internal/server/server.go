@@ -188,6 +188,11 @@ func (s *Server) Start() error {
 		_ = ln.Close()
 		return err
 	}
+	if s.opts.JetStream {
+		// Not advertised to clients until the JetStream service exists, so
+		// they fail fast instead of timing out on $JS.API requests.
+		s.log.Warn("JetStream was requested but is not available in this version")
+	}
 	s.goFunc("internal", s.internalLoop)
 	s.goFunc("accept", s.acceptLoop)
 	s.log.Info("server ready", "version", Version, "compat", CompatVersion, "listen", ln.Addr().String(), "id", s.id)

@@ -45,9 +45,6 @@ func (s *Server) sysServerInfo() *monitor.ServerInfo {
 		Seq:     s.sysSeq.Add(1),
 		Time:    time.Now().UTC(),
 	}
-	if s.opts.JetStream {
-		si.SetJetStreamEnabled()
-	}
 	return si
 }
 
