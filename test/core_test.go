@@ -272,7 +272,7 @@ func TestMaxControlLine(t *testing.T) {
 	s := startServer(t, &natsnet.Options{MaxControlLine: 256})
 	rc := dialRaw(t, s)
 	rc.send("CONNECT {}\r\nSUB " + strings.Repeat("a", 400) + " 1\r\n")
-	rc.expect("-ERR 'Maximum Control Line Exceeded'")
+	rc.expect("-ERR 'maximum control line exceeded'")
 	rc.expectClosed()
 }
 

@@ -210,30 +210,30 @@ func (c *client) flushStats() {
 }
 
 // handleParseError turns a parser or handler error into the reference's
-// reaction and closes the connection.
+// reaction: the -ERR it sends, if any, and the close reason.
 func (c *client) handleParseError(err error) {
+	reason := reasonProtocolViolation
 	switch {
 	case errors.Is(err, errClosed):
-		// Already handled by whoever closed it.
+		return // already closed by whoever reported it
 	case errors.Is(err, proto.ErrMaxPayload):
-		c.sendErr("Maximum Payload Violation")
-		c.closeConnection(reasonMaxPayload)
+		reason = reasonMaxPayload
 	case errors.Is(err, proto.ErrMaxControlLine):
-		c.sendErr("Maximum Control Line Exceeded")
-		c.closeConnection(reasonMaxControlLine)
+		reason = reasonMaxControlLine
 	case errors.Is(err, errAuthViolation):
-		c.closeConnection(reasonAuthViolation)
+		reason = reasonAuthViolation
 	case errors.Is(err, errBadProtocol):
-		c.closeConnection(reasonBadClientProtocol)
+		reason = reasonBadClientProtocol
 	case errors.Is(err, errNoRespondersNoHeaders):
-		c.closeConnection(reasonNoRespondersNoHeaders)
-	case errors.Is(err, proto.ErrUnknownOp), errors.Is(err, proto.ErrBadPayload):
-		c.sendErr("Unknown Protocol Operation")
-		c.closeConnection(reasonParseError)
-	default:
-		c.srv.log.Debug("client protocol error", "cid", c.cid, "err", err)
-		c.closeConnection(reasonProtocolViolation)
+		reason = reasonNoRespondersNoHeaders
+	case errors.Is(err, errClientErr):
+		reason = reasonParseError
 	}
+	if text, send := proto.ClientErrText(err); send {
+		c.sendErr(text)
+	}
+	c.srv.log.Debug("closing client after protocol error", "cid", c.cid, "err", err)
+	c.closeConnection(reason)
 }
 
 var (
@@ -241,6 +241,9 @@ var (
 	errAuthViolation         = errors.New("authorization violation")
 	errBadProtocol           = errors.New("invalid client protocol")
 	errNoRespondersNoHeaders = errors.New("no responders requires headers support")
+	errClientErr             = errors.New("client sent -ERR")
+	errBadConnect            = errors.New("invalid CONNECT")
+	errHeadersNotSupported   = errors.New("HPUB without headers support")
 )
 
 // enqueue appends raw protocol bytes for the client and wakes its writer.

@@ -26,8 +26,8 @@ func (c *client) awaitingConnect() bool {
 func (c *client) ProcessConnect(arg []byte) error {
 	var co connectOpts
 	if err := json.Unmarshal(arg, &co); err != nil {
-		c.sendErr("Unknown Protocol Operation")
-		return fmt.Errorf("connect: bad json: %w", errClosedAfterErr)
+		// The reference closes without a word on a malformed CONNECT.
+		return fmt.Errorf("%w: %v", errBadConnect, err)
 	}
 	c.mu.Lock()
 	if c.mu.closed {
@@ -88,9 +88,6 @@ func (c *client) ProcessConnect(arg []byte) error {
 	return nil
 }
 
-// errClosedAfterErr marks errors after which the -ERR was already sent.
-var errClosedAfterErr = fmt.Errorf("protocol error reported")
-
 // ProcessPub handles PUB and HPUB.
 func (c *client) ProcessPub(a *proto.PubArgs) error {
 	if c.awaitingConnect() {
@@ -101,8 +98,8 @@ func (c *client) ProcessPub(a *proto.PubArgs) error {
 		c.bindDefault()
 	}
 	if a.HeaderLen >= 0 && !c.headers {
-		c.sendErr("Unknown Protocol Operation")
-		return fmt.Errorf("hpub without headers support: %w", errClosedAfterErr)
+		c.sendErr(proto.ErrTextUnknownOp)
+		return errHeadersNotSupported
 	}
 	c.pend.inMsgs++
 	c.pend.inBytes += int64(len(a.Payload))
@@ -267,14 +264,21 @@ func (c *client) ProcessPong() error {
 	return nil
 }
 
-// ProcessInfo ignores INFO from a client, as the reference does.
-func (c *client) ProcessInfo([]byte) error { return nil }
+// ProcessInfo ignores INFO from a client, as the reference does, unless it
+// is not valid JSON, which closes the connection silently.
+func (c *client) ProcessInfo(arg []byte) error {
+	if !json.Valid(arg) {
+		return errBadConnect
+	}
+	return nil
+}
 
 // ProcessOK ignores +OK from a client.
 func (c *client) ProcessOK() error { return nil }
 
-// ProcessErr ignores -ERR from a client.
-func (c *client) ProcessErr([]byte) error { return nil }
+// ProcessErr closes the connection: clients do not send -ERR, and the
+// reference treats one as a parse error.
+func (c *client) ProcessErr([]byte) error { return errClientErr }
 
 // sendNoResponders tells a requester that nobody listens on subject: a
 // header-only 503 message on its reply subject, to its own subscription.

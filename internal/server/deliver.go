@@ -73,7 +73,7 @@ func (s *Server) deliver(from *client, sub *subscription, subj, reply []byte, hd
 		}
 		reachedMax = n == max
 	}
-	if t.perms != nil && t.perms.sub.denyPartial && t.perms.sub.denies(subj) {
+	if t.perms != nil && t.perms.sub.deniesDelivery(subj) {
 		return false
 	}
 	if hdrLen >= 0 && !t.headers {

@@ -27,6 +27,10 @@ const (
 	RandomPort             = -1
 	DefaultMaxConnections  = 64 * 1024
 	DefaultMaxSubsUnlimits = 0
+	// DefaultResponseMaxMsgs and DefaultResponseExpiration apply to
+	// allow_responses when it sets no limits.
+	DefaultResponseMaxMsgs    = 1
+	DefaultResponseExpiration = 2 * time.Minute
 )
 
 // Options configure a server. The zero value is completed by
@@ -130,7 +134,9 @@ type SubjectPermission struct {
 }
 
 // ResponsePermission lets a user publish to reply subjects of requests it
-// received, up to MaxMsgs responses within Expires.
+// received, up to MaxMsgs responses within Expires. Zero values mean
+// DefaultResponseMaxMsgs and DefaultResponseExpiration; negative ones mean
+// no limit.
 type ResponsePermission struct {
 	MaxMsgs int
 	Expires time.Duration

@@ -16,17 +16,20 @@ const maxPubCache = 1024
 type subjectRules struct {
 	allow []string
 	deny  []string
-	// denyPartial is set when deny rules exist, so deliveries to wildcard
-	// subscriptions that only partly overlap a denied subject are filtered.
-	denyPartial bool
+	// msgDeny are the subscribe deny entries without a queue part. A
+	// wildcard subscription may overlap them only partly, so deliveries on
+	// subjects they match are withheld. Entries with a queue part only
+	// refuse subscriptions in that queue and filter nothing.
+	msgDeny []string
 }
 
 func (r *subjectRules) hasRules() bool { return r.allow != nil || r.deny != nil }
 
-// denies reports whether a literal subject matches a deny rule.
-func (r *subjectRules) denies(subj []byte) bool {
-	for _, d := range r.deny {
-		if subject.Matches(filterOf(d), string(subj)) {
+// deniesDelivery reports whether a message on the literal subject subj must
+// be withheld from the user's subscriptions.
+func (r *subjectRules) deniesDelivery(subj []byte) bool {
+	for _, d := range r.msgDeny {
+		if subject.Matches(d, string(subj)) {
 			return true
 		}
 	}
@@ -67,12 +70,22 @@ func newPerms(p *Permissions) *perms {
 		out.pub = subjectRules{allow: p.Publish.Allow, deny: p.Publish.Deny}
 	}
 	if p.Subscribe != nil {
-		out.sub = subjectRules{allow: p.Subscribe.Allow, deny: p.Subscribe.Deny, denyPartial: len(p.Subscribe.Deny) > 0}
+		out.sub = subjectRules{allow: p.Subscribe.Allow, deny: p.Subscribe.Deny}
+		for _, d := range p.Subscribe.Deny {
+			if _, hasQueue := queueOf(d); !hasQueue {
+				out.sub.msgDeny = append(out.sub.msgDeny, d)
+			}
+		}
 	}
 	if p.Response != nil {
 		r := *p.Response
 		if r.MaxMsgs == 0 {
-			r.MaxMsgs = 1
+			r.MaxMsgs = DefaultResponseMaxMsgs
+		}
+		if r.Expires == 0 {
+			// Grants must expire by default, or a responder that leaves
+			// requests unanswered would collect them forever.
+			r.Expires = DefaultResponseExpiration
 		}
 		out.resp = &r
 		if out.pub.allow == nil {
