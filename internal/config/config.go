@@ -87,6 +87,8 @@ func Apply(o *server.Options, m *conf.Map) error {
 			}
 		case "http_port", "monitor_port":
 			o.HTTPPort, err = intVal(v)
+		case "prof_port":
+			o.ProfPort, err = intVal(v)
 		case "http_host":
 			o.HTTPHost, err = str(v)
 		case "debug":

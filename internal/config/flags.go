@@ -25,7 +25,7 @@ var ErrHelp = flag.ErrHelp
 type cliFlags struct {
 	host, name, configFile, user, pass, token, logFile, storeDir string
 	clientAdvertise, tlsCert, tlsKey, tlsCA                      string
-	port, httpPort                                               int
+	port, httpPort, profPort                                     int
 	debug, trace, debugTrace, logtime, jetstream, test, version  bool
 	tls, tlsVerify                                               bool
 	cluster, routes, clusterName                                 string
@@ -56,6 +56,7 @@ func ParseArgs(args []string, output io.Writer) (*Command, error) {
 	num(&f.port, "Use port for clients (-1 for a random port)", "p", "port")
 	str(&f.name, "Server name", "n", "name", "server_name")
 	num(&f.httpPort, "Use port for the HTTP monitor", "m", "http_port")
+	num(&f.profPort, "Serve net/http/pprof on this port", "profile")
 	str(&f.configFile, "Configuration file", "c", "config")
 	boolean(&f.test, "Test the configuration and exit", "t")
 	str(&f.clientAdvertise, "Client URL to advertise", "client_advertise")
@@ -132,6 +133,9 @@ func (f *cliFlags) merge(o *server.Options, set map[string]bool) error {
 	}
 	if any("m", "http_port") {
 		o.HTTPPort = f.httpPort
+	}
+	if any("profile") {
+		o.ProfPort = f.profPort
 	}
 	if any("client_advertise") {
 		o.ClientAdvertise = f.clientAdvertise

@@ -100,7 +100,7 @@ func (a *authenticator) authenticate(c *client, co *connectOpts) (*authResult, e
 		}
 		return a.bind(u.Nkey, u.Account, u.Permissions), nil
 	case a.token != "":
-		if subtle.ConstantTimeCompare([]byte(co.Token), []byte(a.token)) != 1 {
+		if !passwordMatches(a.token, co.Token) {
 			return nil, ErrBadCredentials
 		}
 		return &authResult{acc: s.gacc}, nil
@@ -128,8 +128,8 @@ func (a *authenticator) bind(user, account string, p *Permissions) *authResult {
 	return &authResult{acc: acc, user: user, perms: newPerms(p)}
 }
 
-// passwordMatches compares a configured password, plain or bcrypt hashed,
-// with the one a client sent.
+// passwordMatches compares a configured password or token, plain or bcrypt
+// hashed, with the one a client sent.
 func passwordMatches(configured, given string) bool {
 	if strings.HasPrefix(configured, "$2") {
 		return bcrypt.CompareHashAndPassword([]byte(configured), []byte(given)) == nil

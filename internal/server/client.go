@@ -94,6 +94,9 @@ type client struct {
 	// pend accumulates statistics during one read; flushStats publishes
 	// them, so the hot path does no atomic operations per message.
 	pend struct{ inMsgs, inBytes, outMsgs, outBytes int64 }
+	// stall is a backlog this reader overfilled; see waitStall.
+	stall      chan struct{}
+	stallTimer *time.Timer
 
 	// Statistics, readable by monitoring at any time.
 	inMsgs, inBytes   atomic.Int64
@@ -155,6 +158,9 @@ func (c *client) readLoop() {
 			perr := c.parser.Parse(buf[:n], c)
 			c.flushPending()
 			c.flushStats()
+			if c.stall != nil {
+				c.waitStall()
+			}
 			if perr != nil {
 				c.handleParseError(perr)
 				return
@@ -254,7 +260,7 @@ func (c *client) enqueue(b []byte) {
 		o.mu.Unlock()
 		return
 	}
-	o.buf = append(o.buf, b...)
+	o.appendLocked(b)
 	o.mu.Unlock()
 	o.kick()
 }

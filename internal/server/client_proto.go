@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -111,9 +112,10 @@ func (c *client) ProcessPub(a *proto.PubArgs) error {
 		c.sendErr(fmt.Sprintf("Permissions Violation for Publish to %q", a.Subject))
 		return nil
 	}
-	if len(a.Reply) > 0 && c.perms != nil && c.perms.pub.denies(a.Reply) {
-		// Reply subjects are not publish targets, but a reply subject the
-		// user may never publish to is refused, as the reference does.
+	if len(a.Reply) > 0 && isReservedReply(a.Reply) {
+		// Reply subjects are not checked against publish permissions, but
+		// replies in the prefixes the reference keeps for its own routing
+		// are refused, whatever the user's permissions.
 		c.sendErr(fmt.Sprintf("Permissions Violation for Publish with Reply of %q", a.Reply))
 		return nil
 	}
@@ -125,6 +127,28 @@ func (c *client) ProcessPub(a *proto.PubArgs) error {
 		c.sendOK()
 	}
 	return nil
+}
+
+// Reply prefixes reserved by the reference: service import replies,
+// JetStream acks and gateway-routed replies (current and legacy).
+var (
+	serviceReplyPrefix    = []byte("_R_.")
+	reservedReplyPrefixes = [][]byte{[]byte("$JS.ACK."), []byte("_GR_."), []byte("$GR.")}
+)
+
+// isReservedReply reports whether a client may not use reply as the reply
+// subject of a message. As with the reference, "_R_." is reserved on its
+// own and the other prefixes only when something follows them.
+func isReservedReply(reply []byte) bool {
+	if bytes.HasPrefix(reply, serviceReplyPrefix) {
+		return true
+	}
+	for _, p := range reservedReplyPrefixes {
+		if len(reply) > len(p) && bytes.HasPrefix(reply, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // bindDefault binds a client that skipped CONNECT to the default account.

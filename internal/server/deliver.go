@@ -92,12 +92,25 @@ func (s *Server) deliver(from *client, sub *subscription, subj, reply []byte, hd
 		s.slowConsumer(t)
 		return false
 	}
+	tail := o.tailLocked(int(need))
+	before := len(tail)
 	if hdrLen >= 0 {
-		o.buf = proto.AppendHMsg(o.buf, subj, sub.sid, reply, hdrLen, payload)
+		tail = proto.AppendHMsg(tail, subj, sub.sid, reply, hdrLen, payload)
 	} else {
-		o.buf = proto.AppendMsg(o.buf, subj, sub.sid, reply, payload)
+		tail = proto.AppendMsg(tail, subj, sub.sid, reply, payload)
+	}
+	o.setTailLocked(tail, len(tail)-before)
+	var stall chan struct{}
+	if o.pendingLocked() > s.stallAt {
+		if o.stall == nil {
+			o.stall = make(chan struct{})
+		}
+		stall = o.stall
 	}
 	o.mu.Unlock()
+	if stall != nil && from != nil {
+		from.stall = stall
+	}
 	t.outMsgs.Add(1)
 	t.outBytes.Add(int64(len(payload)))
 	if from != nil {

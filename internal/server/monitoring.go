@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"runtime"
 	"sort"
 	"strconv"
@@ -44,6 +45,29 @@ func (s *Server) startMonitoring() error {
 		}
 	})
 	s.log.Info("monitoring listening", "addr", ln.Addr().String())
+	return nil
+}
+
+// startProfiling serves net/http/pprof on its own port.
+func (s *Server) startProfiling() error {
+	port := s.opts.ProfPort
+	if port == RandomPort {
+		port = 0
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(s.opts.HTTPHost, strconv.Itoa(port)))
+	if err != nil {
+		return fmt.Errorf("listen for profiling: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	s.goFunc("pprof", func() { _ = srv.Serve(ln) })
+	s.goFunc("pprof-close", func() { <-s.quit; _ = srv.Close() })
+	s.log.Info("profiling listening", "addr", ln.Addr().String())
 	return nil
 }
 

@@ -44,6 +44,8 @@ type Options struct {
 
 	HTTPHost string
 	HTTPPort int // 0 disables monitoring, RandomPort picks a free port.
+	// ProfPort serves net/http/pprof on HTTPHost when non-zero.
+	ProfPort int
 
 	Debug, Trace bool
 	Logtime      bool

@@ -8,28 +8,49 @@ import (
 	"time"
 )
 
-// Buffer sizes for a connection's output. Idle connections hold no output
-// buffer at all; busy ones keep one up to maxRetainedOut between writes.
-const (
-	maxRetainedOut = 64 * 1024
-	// maxWriteChunk bounds a single Write so a huge backlog is sent in
-	// slices that each get a fresh write deadline.
-	maxWriteChunk = 4 * 1024 * 1024
-)
+// chunkSize is the size of the pooled buffers that hold pending output.
+const chunkSize = 32 * 1024
 
-// outbound is a connection's pending output. Producers (any goroutine that
-// delivers to this client) append under mu; the connection's writer goroutine
-// swaps the buffer out and writes it. Design note: a channel of messages per
-// client was rejected because it costs an allocation per message and defeats
-// write coalescing; one growing buffer and a one-slot signal channel give
-// natural batching (everything appended while a write is in flight goes out
-// in the next write).
+// maxWriteBatch bounds what one writev hands to the kernel, so a large
+// backlog is written in slices that each get a fresh write deadline.
+const maxWriteBatch = 1024 * 1024
+
+var chunkPool = sync.Pool{New: func() any {
+	b := make([]byte, 0, chunkSize)
+	return &b
+}}
+
+func getChunk() []byte { return (*chunkPool.Get().(*[]byte))[:0] }
+
+func putChunk(b []byte) {
+	if cap(b) != chunkSize {
+		return // an oversized one-off buffer; let the GC have it
+	}
+	b = b[:0]
+	chunkPool.Put(&b)
+}
+
+// outbound is a connection's pending output: a list of byte chunks.
+// Producers (any goroutine delivering to this client) append to the last
+// chunk under mu, taking a fresh pooled chunk when it is full; the writer
+// goroutine takes the whole list and writes it with one writev.
+//
+// Design note: a single growing []byte was tried first; under load its
+// growth (copy of the whole backlog, clearing of new memory, GC of the old
+// array) cost a quarter of the server's CPU. A channel of messages per
+// client was rejected too: an allocation per message and no coalescing.
+// Fixed pooled chunks are never copied and never cleared, and idle clients
+// hold none.
 type outbound struct {
 	mu       sync.Mutex
-	buf      []byte // guarded by mu
-	inflight int    // bytes handed to the writer, guarded by mu
-	closing  bool   // flush what is queued, then close; guarded by mu
-	signal   chan struct{}
+	chunks   [][]byte // guarded by mu
+	queued   int      // bytes in chunks, guarded by mu
+	inflight int      // bytes handed to the writer, guarded by mu
+	closing  bool     // flush what is queued, then close; guarded by mu
+	// stall is non-nil while pending output is above the stall threshold;
+	// the writer closes it once the backlog drains. Guarded by mu.
+	stall  chan struct{}
+	signal chan struct{}
 	done     chan struct{} // closed when the writer exits
 }
 
@@ -47,7 +68,7 @@ func (o *outbound) kick() {
 }
 
 // pendingLocked reports bytes queued or being written. o.mu must be held.
-func (o *outbound) pendingLocked() int64 { return int64(len(o.buf) + o.inflight) }
+func (o *outbound) pendingLocked() int64 { return int64(o.queued + o.inflight) }
 
 // pending reports bytes queued or being written.
 func (o *outbound) pending() int64 {
@@ -56,44 +77,103 @@ func (o *outbound) pending() int64 {
 	return o.pendingLocked()
 }
 
+// tailLocked returns the chunk to append need bytes to, with room for them.
+// The caller appends and stores the result back with setTailLocked.
+// o.mu must be held.
+func (o *outbound) tailLocked(need int) []byte {
+	if n := len(o.chunks); n > 0 {
+		if last := o.chunks[n-1]; cap(last)-len(last) >= need {
+			return last
+		}
+	}
+	var b []byte
+	if need <= chunkSize {
+		b = getChunk()
+	} else {
+		b = make([]byte, 0, need)
+	}
+	o.chunks = append(o.chunks, b)
+	return b
+}
+
+// setTailLocked stores the appended-to tail chunk. o.mu must be held.
+func (o *outbound) setTailLocked(b []byte, added int) {
+	o.chunks[len(o.chunks)-1] = b
+	o.queued += added
+}
+
+// appendLocked queues raw bytes. o.mu must be held.
+func (o *outbound) appendLocked(p []byte) {
+	t := o.tailLocked(len(p))
+	o.setTailLocked(append(t, p...), len(p))
+}
+
+// Producers that push a client's backlog past the stall threshold wait for
+// it to drain (at most maxStall per read) before reading more from their own
+// connection. That turns a fast publisher and a slower subscriber into TCP
+// back-pressure on the publisher instead of a growing backlog; a subscriber
+// that does not read at all still reaches max_pending and is cut off.
+const maxStall = 10 * time.Millisecond
+
+// stallAtFor derives the stall threshold from max_pending.
+func stallAtFor(maxPending int64) int64 {
+	return max(maxPending/8, 64*1024)
+}
+
+// waitStall waits, bounded, for the backlog of a client this reader
+// overfilled during the last read.
+func (c *client) waitStall() {
+	st := c.stall
+	c.stall = nil
+	if c.stallTimer == nil {
+		c.stallTimer = time.NewTimer(maxStall)
+	} else {
+		c.stallTimer.Reset(maxStall)
+	}
+	select {
+	case <-st:
+		c.stallTimer.Stop()
+	case <-c.stallTimer.C:
+	}
+}
+
 // writeLoop runs on its own goroutine for the life of the connection: it
 // writes whatever is queued and, once closing is set and the queue is empty,
 // closes the network connection.
 func (c *client) writeLoop() {
 	o := &c.out
 	defer close(o.done)
-	var spare []byte
+	var spare [][]byte
+	var scratch net.Buffers
 	wd := c.srv.opts.WriteDeadline
 	for {
 		o.mu.Lock()
-		for len(o.buf) == 0 && !o.closing {
+		for len(o.chunks) == 0 && !o.closing {
 			o.mu.Unlock()
 			<-o.signal
 			o.mu.Lock()
 		}
-		b := o.buf
+		batch := o.chunks
 		closing := o.closing
-		o.buf = spare
-		o.inflight = len(b)
+		o.chunks = spare[:0]
+		o.inflight = o.queued
+		o.queued = 0
 		o.mu.Unlock()
 
-		var err error
-		for off := 0; off < len(b) && err == nil; {
-			end := min(off+maxWriteChunk, len(b))
-			_ = c.nc.SetWriteDeadline(time.Now().Add(wd))
-			var n int
-			n, err = c.nc.Write(b[off:end])
-			off += n
+		err := c.writeChunks(batch, &scratch, wd)
+		for i, b := range batch {
+			putChunk(b)
+			batch[i] = nil
 		}
+		spare = batch[:0]
 
 		o.mu.Lock()
 		o.inflight = 0
-		if cap(b) <= maxRetainedOut {
-			spare = b[:0]
-		} else {
-			spare = nil
+		if o.stall != nil && (err != nil || o.pendingLocked() <= c.srv.stallAt) {
+			close(o.stall)
+			o.stall = nil
 		}
-		more := len(o.buf) > 0
+		more := len(o.chunks) > 0
 		closing = closing || o.closing
 		o.mu.Unlock()
 
@@ -113,6 +193,29 @@ func (c *client) writeLoop() {
 			return
 		}
 	}
+}
+
+// writeChunks writes the chunks in order with vectored writes, each batch
+// under its own write deadline.
+func (c *client) writeChunks(chunks [][]byte, scratch *net.Buffers, wd time.Duration) error {
+	for len(chunks) > 0 {
+		n, size := 0, 0
+		for n < len(chunks) && (n == 0 || size+len(chunks[n]) <= maxWriteBatch) {
+			size += len(chunks[n])
+			n++
+		}
+		// WriteTo consumes the slice it is given; hand it a copy of the
+		// header so the chunks can still be returned to the pool.
+		*scratch = append((*scratch)[:0], chunks[:n]...)
+		bufs := *scratch
+		_ = c.nc.SetWriteDeadline(time.Now().Add(wd))
+		if _, err := bufs.WriteTo(c.nc); err != nil {
+			return err
+		}
+		clear(*scratch)
+		chunks = chunks[n:]
+	}
+	return nil
 }
 
 func isTimeout(err error) bool {

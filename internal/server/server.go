@@ -68,6 +68,9 @@ type Server struct {
 	nextCID atomic.Uint64
 	stats   serverStats
 	sysSeq  atomic.Uint64
+	// stallAt is the backlog above which producers wait for a client's
+	// writer; see waitStall.
+	stallAt int64
 
 	mu struct {
 		sync.Mutex
@@ -104,6 +107,7 @@ func New(opts *Options) (*Server, error) {
 		s.name = id
 	}
 	s.log = newLogger(o).With("server", s.name)
+	s.stallAt = stallAtFor(o.MaxPending)
 	s.iq.signal = make(chan struct{}, 1)
 	s.mu.clients = make(map[uint64]*client)
 	s.mu.closed.init(o.MaxClosedClients)
@@ -180,6 +184,12 @@ func (s *Server) Start() error {
 	s.ln = ln
 	if s.opts.HTTPPort != 0 {
 		if err := s.startMonitoring(); err != nil {
+			_ = ln.Close()
+			return err
+		}
+	}
+	if s.opts.ProfPort != 0 {
+		if err := s.startProfiling(); err != nil {
 			_ = ln.Close()
 			return err
 		}
