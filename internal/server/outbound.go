@@ -51,7 +51,7 @@ type outbound struct {
 	// the writer closes it once the backlog drains. Guarded by mu.
 	stall  chan struct{}
 	signal chan struct{}
-	done     chan struct{} // closed when the writer exits
+	done   chan struct{} // closed when the writer exits
 }
 
 func (o *outbound) init() {
