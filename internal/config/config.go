@@ -158,17 +158,18 @@ func Apply(o *server.Options, m *conf.Map) error {
 	}
 	o.Users = append(o.Users, pendingAccountUsers...)
 	o.NkeyUsers = append(o.NkeyUsers, pendingAccountNkeys...)
-	return validate(o)
+	return validate(o, m)
 }
 
-// validate checks cross-field rules once all keys are read.
-func validate(o *server.Options) error {
+// validate checks cross-field rules once all keys of m are read. Errors
+// point at the value of the key that breaks a rule.
+func validate(o *server.Options, m *conf.Map) error {
 	declared := map[string]bool{server.DefaultGlobalAccount: true}
 	for _, a := range o.Accounts {
 		declared[a.Name] = true
 	}
 	if o.SystemAccount != "" && o.SystemAccount != server.DefaultSystemAccount && !declared[o.SystemAccount] {
-		return &Error{Msg: fmt.Sprintf("system_account %q is not a declared account", o.SystemAccount)}
+		return errAtKey(m, "system_account", "system_account %q is not a declared account", o.SystemAccount)
 	}
 	if o.NoAuthUser != "" {
 		found := false
@@ -176,10 +177,21 @@ func validate(o *server.Options) error {
 			found = found || u.Username == o.NoAuthUser
 		}
 		if !found {
-			return &Error{Msg: fmt.Sprintf("no_auth_user %q not present as user", o.NoAuthUser)}
+			return errAtKey(m, "no_auth_user", "no_auth_user %q not present as user", o.NoAuthUser)
 		}
 	}
 	return nil
+}
+
+// errAtKey returns an error at the value of the top-level key name (matched
+// in any case), or one without a position if m does not set name.
+func errAtKey(m *conf.Map, name, format string, args ...any) error {
+	for key, v := range m.All() {
+		if strings.EqualFold(key, name) {
+			return errAt(v, format, args...)
+		}
+	}
+	return &Error{Msg: fmt.Sprintf(format, args...)}
 }
 
 func str(v *conf.Value) (string, error) {

@@ -77,12 +77,16 @@ func (c *client) ProcessConnect(arg []byte) error {
 	c.mu.user = res.user
 	c.mu.connected = true
 	closed := c.mu.closed
+	if !closed {
+		// Written under mu so closeConnection, which may run on another
+		// goroutine, sees it; the reader reads it without the lock.
+		c.acc = res.acc
+		c.acc.addClient(c)
+	}
 	c.mu.Unlock()
 	if closed {
 		return errClosed
 	}
-	c.acc = res.acc
-	res.acc.addClient(c)
 	if c.verbose {
 		c.sendOK()
 	}
@@ -156,9 +160,9 @@ func (c *client) bindDefault() {
 	c.echo = true
 	c.mu.Lock()
 	c.mu.connected = true
-	c.mu.Unlock()
 	c.acc = c.srv.gacc
 	c.acc.addClient(c)
+	c.mu.Unlock()
 }
 
 // ProcessSub handles SUB.
