@@ -15,19 +15,17 @@ const chunkSize = 32 * 1024
 // backlog is written in slices that each get a fresh write deadline.
 const maxWriteBatch = 1024 * 1024
 
-var chunkPool = sync.Pool{New: func() any {
-	b := make([]byte, 0, chunkSize)
-	return &b
-}}
+// chunkPool holds *[chunkSize]byte; storing array pointers (rather than
+// *[]byte) lets a chunk go back to the pool without allocating.
+var chunkPool = sync.Pool{New: func() any { return new([chunkSize]byte) }}
 
-func getChunk() []byte { return (*chunkPool.Get().(*[]byte))[:0] }
+func getChunk() []byte { return chunkPool.Get().(*[chunkSize]byte)[:0] }
 
 func putChunk(b []byte) {
 	if cap(b) != chunkSize {
 		return // an oversized one-off buffer; let the GC have it
 	}
-	b = b[:0]
-	chunkPool.Put(&b)
+	chunkPool.Put((*[chunkSize]byte)(b[:chunkSize]))
 }
 
 // outbound is a connection's pending output: a list of byte chunks.
