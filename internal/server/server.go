@@ -315,6 +315,7 @@ func (s *Server) serveClient(conn net.Conn, cid uint64) {
 		if err := tc.Handshake(); err != nil {
 			s.log.Debug("TLS handshake failed", "cid", cid, "err", err)
 			_ = conn.Close()
+			s.handshakeFailed(c)
 			return
 		}
 		_ = conn.SetDeadline(time.Time{})
@@ -343,6 +344,18 @@ func (s *Server) serveClient(conn net.Conn, cid uint64) {
 	c.schedulePingLocked()
 	c.mu.Unlock()
 	c.readLoop()
+}
+
+// handshakeFailed records a client whose TLS handshake failed among the
+// closed connections, where the reference's /connz?state=closed shows it.
+// The client was never registered, so there is nothing else to undo.
+func (s *Server) handshakeFailed(c *client) {
+	c.mu.Lock()
+	c.mu.closed = true
+	c.mu.reason = reasonTLSHandshake
+	c.mu.stop = time.Now()
+	c.mu.Unlock()
+	s.removeClient(c, nil)
 }
 
 // authTimeout closes a client that did not authenticate in time.
