@@ -151,7 +151,7 @@ func TestNoRespondersWire(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, nil)
 	rc := dialRaw(t, s)
-	rc.send("CONNECT {\"headers\":true,\"no_responders\":true,\"protocol\":1}\r\nSUB _INBOX.x.* 9\r\nPUB none _INBOX.x.1 0\r\n\r\nPING\r\n")
+	rc.send("CONNECT {\"verbose\":false,\"headers\":true,\"no_responders\":true,\"protocol\":1}\r\nSUB _INBOX.x.* 9\r\nPUB none _INBOX.x.1 0\r\n\r\nPING\r\n")
 	hdr := "NATS/1.0 503\r\nNats-Subject: none\r\n\r\n"
 	rc.expect(fmt.Sprintf("HMSG _INBOX.x.1 9 %d %d", len(hdr), len(hdr)))
 	rc.expect("NATS/1.0 503")
@@ -193,7 +193,7 @@ func TestAutoUnsubscribe(t *testing.T) {
 	s := startServer(t, nil)
 	nc := connect(t, s.ClientURL())
 	rc := dialRaw(t, s)
-	rc.send("CONNECT {}\r\nSUB a 1\r\nUNSUB 1 2\r\nPING\r\n")
+	rc.send("CONNECT {\"verbose\":false,\"pedantic\":false}\r\nSUB a 1\r\nUNSUB 1 2\r\nPING\r\n")
 	rc.expect("PONG")
 	for i := 0; i < 5; i++ {
 		_ = nc.Publish("a", []byte("x"))
@@ -204,6 +204,18 @@ func TestAutoUnsubscribe(t *testing.T) {
 	rc.expect("MSG a 1 1")
 	rc.expect("x")
 	rc.send("PING\r\n")
+	rc.expect("PONG")
+}
+
+// A CONNECT that leaves verbose and pedantic out gets both, as with the
+// reference: +OK for every operation.
+func TestConnectDefaultsAreVerbose(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, nil)
+	rc := dialRaw(t, s)
+	rc.send("CONNECT {}\r\nSUB foo 1\r\nPING\r\n")
+	rc.expect("+OK")
+	rc.expect("+OK")
 	rc.expect("PONG")
 }
 
@@ -227,12 +239,12 @@ func TestPedanticRejectsWildcardPublish(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, nil)
 	rc := dialRaw(t, s)
-	rc.send("CONNECT {\"pedantic\":true}\r\nPUB foo.* 0\r\n\r\nPING\r\n")
+	rc.send("CONNECT {\"verbose\":false,\"pedantic\":true}\r\nPUB foo.* 0\r\n\r\nPING\r\n")
 	rc.expect("-ERR 'Invalid Publish Subject'")
 	rc.expect("PONG")
 	// Outside pedantic mode wildcard tokens are literal and allowed.
 	rc2 := dialRaw(t, s)
-	rc2.send("CONNECT {}\r\nSUB foo.* 1\r\nPUB foo.* 1\r\nx\r\nPING\r\n")
+	rc2.send("CONNECT {\"verbose\":false,\"pedantic\":false}\r\nSUB foo.* 1\r\nPUB foo.* 1\r\nx\r\nPING\r\n")
 	rc2.expect("MSG foo.* 1 1")
 	rc2.expect("x")
 	rc2.expect("PONG")
@@ -242,7 +254,7 @@ func TestInvalidSubscriptionSubject(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, nil)
 	rc := dialRaw(t, s)
-	rc.send("CONNECT {}\r\nSUB foo..bar 1\r\nPING\r\n")
+	rc.send("CONNECT {\"verbose\":false,\"pedantic\":false}\r\nSUB foo..bar 1\r\nPING\r\n")
 	rc.expect("-ERR 'Invalid Subject'")
 	rc.expect("PONG")
 }
@@ -258,7 +270,7 @@ func TestMaxPayloadViolation(t *testing.T) {
 		t.Fatalf("client-side check: %v", err)
 	}
 	rc := dialRaw(t, s)
-	rc.send("CONNECT {}\r\nPUB foo 2000\r\n")
+	rc.send("CONNECT {\"verbose\":false,\"pedantic\":false}\r\nPUB foo 2000\r\n")
 	rc.expect("-ERR 'Maximum Payload Violation'")
 	rc.expectClosed()
 	// The server keeps serving others.
@@ -271,7 +283,7 @@ func TestMaxControlLine(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, &natsnet.Options{MaxControlLine: 256})
 	rc := dialRaw(t, s)
-	rc.send("CONNECT {}\r\nSUB " + strings.Repeat("a", 400) + " 1\r\n")
+	rc.send("CONNECT {\"verbose\":false,\"pedantic\":false}\r\nSUB " + strings.Repeat("a", 400) + " 1\r\n")
 	rc.expect("-ERR 'maximum control line exceeded'")
 	rc.expectClosed()
 }
@@ -281,7 +293,7 @@ func TestUnknownProtocolOperation(t *testing.T) {
 	s := startServer(t, nil)
 	for _, in := range []string{"FOO bar\r\n", "XPUB a 1\r\n", "\x00\x01\x02\r\n"} {
 		rc := dialRaw(t, s)
-		rc.send("CONNECT {}\r\n" + in)
+		rc.send("CONNECT {\"verbose\":false,\"pedantic\":false}\r\n" + in)
 		rc.expect("-ERR 'Unknown Protocol Operation'")
 		rc.expectClosed()
 	}
@@ -308,7 +320,7 @@ func TestClientVanishesMidMessage(t *testing.T) {
 	_ = nc.Flush()
 	for i := 0; i < 20; i++ {
 		rc := dialRaw(t, s)
-		rc.send("CONNECT {}\r\nPUB mid 100\r\n" + strings.Repeat("x", 40))
+		rc.send("CONNECT {\"verbose\":false,\"pedantic\":false}\r\nPUB mid 100\r\n" + strings.Repeat("x", 40))
 		_ = rc.nc.Close()
 	}
 	waitFor(t, 2*time.Second, "vanished clients to be removed", func() bool { return s.NumClients() == 1 })
@@ -373,7 +385,7 @@ func TestPingPongAndStaleConnection(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, &natsnet.Options{PingInterval: 100 * time.Millisecond, MaxPingsOut: 2})
 	rc := dialRaw(t, s)
-	rc.send("CONNECT {}\r\nPING\r\n")
+	rc.send("CONNECT {\"verbose\":false,\"pedantic\":false}\r\nPING\r\n")
 	// The server's own PINGs may come before or after our PONG; after two
 	// unanswered ones the connection is stale.
 	var pongs, pings int
@@ -411,7 +423,7 @@ func TestSlowConsumerIsDisconnected(t *testing.T) {
 	s := startServer(t, &natsnet.Options{MaxPending: 256 * 1024, MaxPayload: 64 * 1024})
 	// A raw subscriber that never reads.
 	rc := dialRaw(t, s)
-	rc.send("CONNECT {}\r\nSUB slow 1\r\nPING\r\n")
+	rc.send("CONNECT {\"verbose\":false,\"pedantic\":false}\r\nSUB slow 1\r\nPING\r\n")
 	rc.expect("PONG")
 	nc := connect(t, s.ClientURL())
 	payload := make([]byte, 32*1024)

@@ -193,6 +193,7 @@ func (p *parser) variable(name string, pos Pos) (*Value, error) {
 	}
 	for i := len(p.scopes) - 1; i >= 0; i-- {
 		if v, ok := p.scopes[i].Get(name); ok {
+			p.scopes[i].markVariable(name)
 			cp := *v
 			cp.Pos = pos
 			return &cp, nil

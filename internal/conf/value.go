@@ -158,6 +158,8 @@ type Map struct {
 type entry struct {
 	val    *Value
 	keyPos Pos
+	// usedAsVar is set when a $variable reference resolved to this key.
+	usedAsVar bool
 }
 
 func newMap() *Map {
@@ -204,6 +206,24 @@ func (m *Map) KeyPos(key string) (Pos, bool) {
 		return Pos{}, false
 	}
 	return e.keyPos, true
+}
+
+// UsedAsVariable reports whether a $variable reference resolved to key.
+// The reference server lets such keys stand in a configuration even when
+// they are not settings; callers use this to skip them.
+func (m *Map) UsedAsVariable(key string) bool {
+	if m == nil {
+		return false
+	}
+	e, ok := m.entries[key]
+	return ok && e.usedAsVar
+}
+
+// markVariable records that key was referenced as a variable.
+func (m *Map) markVariable(key string) {
+	if e, ok := m.entries[key]; ok {
+		e.usedAsVar = true
+	}
 }
 
 // Len returns the number of distinct keys.

@@ -36,6 +36,9 @@ func applyAuthorization(o *server.Options, v *conf.Value) error {
 		case "permissions", "default_permissions":
 			defaultPerms, err = parsePermissions(e)
 		default:
+			if m.UsedAsVariable(key) {
+				continue
+			}
 			err = errAt(e, "authorization: unknown key %q", key)
 		}
 		if err != nil {
@@ -89,6 +92,9 @@ func applyAccounts(o *server.Options, v *conf.Value) ([]*server.User, []*server.
 					return nil, nil, errAt(f, "account %q: invalid jetstream value", name)
 				}
 			default:
+				if e.Map.UsedAsVariable(key) {
+					continue
+				}
 				return nil, nil, errAt(f, "account %q: %q is not supported", name, key)
 			}
 		}

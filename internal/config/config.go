@@ -150,6 +150,9 @@ func Apply(o *server.Options, m *conf.Map) error {
 		case "cluster", "gateway", "leafnodes", "mqtt", "websocket", "operator", "resolver":
 			err = errAt(v, "%q is not supported by natsnet yet", key)
 		default:
+			if m.UsedAsVariable(key) {
+				continue // a variable definition, as the reference allows
+			}
 			err = errAt(v, "unknown configuration key %q", key)
 		}
 		if err != nil {

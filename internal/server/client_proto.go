@@ -25,7 +25,9 @@ func (c *client) awaitingConnect() bool {
 // ProcessConnect handles CONNECT: options, protocol checks, authentication
 // and account binding.
 func (c *client) ProcessConnect(arg []byte) error {
-	var co connectOpts
+	// Fields a client leaves out keep the reference's defaults: verbose
+	// and pedantic are on unless the client turns them off.
+	co := connectOpts{Verbose: true, Pedantic: true}
 	if err := json.Unmarshal(arg, &co); err != nil {
 		// The reference closes without a word on a malformed CONNECT.
 		return fmt.Errorf("%w: %v", errBadConnect, err)
