@@ -193,7 +193,9 @@ func (c *client) flushPending() {
 		return
 	}
 	for t := range c.pcd {
-		t.out.kick()
+		if !t.flushInline() {
+			t.out.kick()
+		}
 	}
 	clear(c.pcd)
 	c.lastPcd = nil

@@ -45,6 +45,9 @@ type outbound struct {
 	queued   int      // bytes in chunks, guarded by mu
 	inflight int      // bytes handed to the writer, guarded by mu
 	closing  bool     // flush what is queued, then close; guarded by mu
+	// flushing is set while one goroutine (the writer, or a producer
+	// flushing inline) writes; it keeps writes in order. Guarded by mu.
+	flushing bool
 	// stall is non-nil while pending output is above the stall threshold;
 	// the writer closes it once the backlog drains. Guarded by mu.
 	stall  chan struct{}
@@ -135,6 +138,70 @@ func (c *client) waitStall() {
 	}
 }
 
+// A producer that leaves a small backlog (one chunk of at most
+// inlineFlushMax bytes) writes it itself instead of waking the writer
+// goroutine; this saves a goroutine hand-off per message on request/reply
+// paths. The write gets a short deadline so a full socket buffer never
+// holds the producer: whatever is left goes back to the writer.
+const (
+	inlineFlushMax     = 4096
+	inlineWriteTimeout = time.Millisecond
+)
+
+// flushInline writes the client's pending output on the calling goroutine
+// if it is small and nobody else is writing. It reports whether it took
+// the write on.
+func (c *client) flushInline() bool {
+	o := &c.out
+	o.mu.Lock()
+	if o.flushing || o.closing || len(o.chunks) != 1 || o.queued > inlineFlushMax {
+		o.mu.Unlock()
+		return false
+	}
+	b := o.chunks[0]
+	o.chunks[0] = nil
+	o.chunks = o.chunks[:0]
+	o.flushing = true
+	o.inflight = o.queued
+	o.queued = 0
+	o.mu.Unlock()
+
+	_ = c.nc.SetWriteDeadline(time.Now().Add(inlineWriteTimeout))
+	n, err := c.nc.Write(b)
+
+	o.mu.Lock()
+	if n < len(b) {
+		// Put the unwritten rest back in front of anything queued since.
+		rest := append(getChunk(), b[n:]...)
+		o.chunks = append(o.chunks, nil)
+		copy(o.chunks[1:], o.chunks)
+		o.chunks[0] = rest
+		o.queued += len(rest)
+	}
+	c.finishWriteLocked(err)
+	// The writer may have gone back to sleep while this write held the
+	// turn: wake it if anything is left for it, including closing.
+	wake := len(o.chunks) > 0 || o.closing || err != nil
+	o.mu.Unlock()
+	putChunk(b)
+	if wake {
+		o.kick()
+	}
+	return true
+}
+
+// finishWriteLocked ends a write turn and releases producers stalled on
+// this client's backlog once it has drained. c.out.mu must be held.
+func (c *client) finishWriteLocked(err error) {
+	o := &c.out
+	o.flushing = false
+	o.inflight = 0
+	if o.stall != nil && (err != nil || o.pendingLocked() <= c.srv.stallAt) {
+		close(o.stall)
+		o.stall = nil
+	}
+}
+
 // writeLoop runs on its own goroutine for the life of the connection: it
 // writes whatever is queued and, once closing is set and the queue is empty,
 // closes the network connection.
@@ -146,7 +213,7 @@ func (c *client) writeLoop() {
 	wd := c.srv.opts.WriteDeadline
 	for {
 		o.mu.Lock()
-		for len(o.chunks) == 0 && !o.closing {
+		for o.flushing || (len(o.chunks) == 0 && !o.closing) {
 			o.mu.Unlock()
 			<-o.signal
 			o.mu.Lock()
@@ -154,6 +221,7 @@ func (c *client) writeLoop() {
 		batch := o.chunks
 		closing := o.closing
 		o.chunks = spare[:0]
+		o.flushing = true
 		o.inflight = o.queued
 		o.queued = 0
 		o.mu.Unlock()
@@ -166,11 +234,7 @@ func (c *client) writeLoop() {
 		spare = batch[:0]
 
 		o.mu.Lock()
-		o.inflight = 0
-		if o.stall != nil && (err != nil || o.pendingLocked() <= c.srv.stallAt) {
-			close(o.stall)
-			o.stall = nil
-		}
+		c.finishWriteLocked(err)
 		more := len(o.chunks) > 0
 		closing = closing || o.closing
 		o.mu.Unlock()

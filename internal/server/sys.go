@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"runtime"
 	"strings"
 	"time"
@@ -119,7 +120,14 @@ func (s *Server) handleEndpointRequest(subject, reply string, _, msg []byte) {
 			data, _ = s.Healthz(&o.HealthzOptions)
 		}
 	case "IDZ":
-		data = map[string]string{"name": s.name, "host": s.opts.Host, "id": s.id}
+		// Answered with the bare identity, without the envelope, as the
+		// reference does.
+		s.respond(reply, &struct {
+			Name string `json:"name"`
+			Host string `json:"host"`
+			ID   string `json:"id"`
+		}{s.name, s.opts.Host, s.id})
+		return
 	default:
 		// Unknown endpoints get no answer, as with the reference.
 		return
@@ -127,9 +135,12 @@ func (s *Server) handleEndpointRequest(subject, reply string, _, msg []byte) {
 	if filter != nil && filter.Excludes(si) {
 		return
 	}
-	code := 0
-	if err != nil {
-		code = 400
+	// filter is set once the body decoded: an error before that is the
+	// requester's, one after it is the endpoint rejecting the options, which
+	// the reference reports as a server error.
+	code := http.StatusInternalServerError
+	if filter == nil {
+		code = http.StatusBadRequest
 	}
 	s.respond(reply, monitor.NewServerAPIResponse(si, data, code, err))
 }
