@@ -12,6 +12,7 @@ import (
 type Account struct {
 	// Name is immutable.
 	Name string
+	srv  *Server
 	// sl holds every subscription made in this account.
 	sl *sublist.Sublist[*subscription]
 
@@ -23,8 +24,8 @@ type Account struct {
 	}
 }
 
-func newAccount(name string) *Account {
-	a := &Account{Name: name, sl: sublist.New[*subscription]()}
+func newAccount(s *Server, name string) *Account {
+	a := &Account{Name: name, srv: s, sl: sublist.New[*subscription]()}
 	a.mu.clients = make(map[*client]struct{})
 	return a
 }
@@ -54,6 +55,7 @@ func (a *Account) removeClient(c *client) {
 
 // accounts is the server's registry of accounts.
 type accounts struct {
+	srv *Server
 	mu  sync.RWMutex
 	all map[string]*Account // guarded by mu
 }
@@ -74,7 +76,7 @@ func (r *accounts) register(name string) *Account {
 	if a, ok := r.all[name]; ok {
 		return a
 	}
-	a := newAccount(name)
+	a := newAccount(r.srv, name)
 	r.all[name] = a
 	return a
 }

@@ -61,6 +61,15 @@ func (s *Server) deliver(from *client, sub *subscription, subj, reply []byte, hd
 		return false
 	}
 	if sub.icb != nil {
+		if sub.inline {
+			var hdr []byte
+			data := payload
+			if hdrLen >= 0 {
+				hdr, data = payload[:hdrLen], payload[hdrLen:]
+			}
+			sub.icb(string(subj), string(reply), hdr, data)
+			return true
+		}
 		s.queueInternal(sub, subj, reply, hdrLen, payload)
 		return true
 	}

@@ -61,6 +61,7 @@ type Server struct {
 	httpLn net.Listener
 	http   *httpServer
 
+	svcs    services
 	quit    chan struct{}
 	done    chan struct{} // closed when Shutdown has finished
 	wg      sync.WaitGroup
@@ -113,6 +114,7 @@ func New(opts *Options) (*Server, error) {
 	s.mu.closed.init(o.MaxClosedClients)
 	s.mu.configTime = s.start
 
+	s.accounts.srv = s
 	s.gacc = s.accounts.register(DefaultGlobalAccount)
 	for _, ac := range o.Accounts {
 		if ac.Name == DefaultGlobalAccount {
@@ -204,6 +206,10 @@ func (s *Server) Start() error {
 		s.log.Warn("JetStream was requested but is not available in this version")
 	}
 	s.goFunc("internal", s.internalLoop)
+	if err := s.startServices(); err != nil {
+		_ = ln.Close()
+		return err
+	}
 	s.goFunc("accept", s.acceptLoop)
 	s.log.Info("server ready", "version", Version, "compat", CompatVersion, "listen", ln.Addr().String(), "id", s.id)
 	return nil
@@ -410,6 +416,7 @@ func (s *Server) Shutdown() {
 	}
 	s.mu.Unlock()
 
+	s.stopServices()
 	close(s.quit)
 	if s.ln != nil {
 		_ = s.ln.Close()

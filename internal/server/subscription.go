@@ -14,6 +14,8 @@ type subscription struct {
 	queue   []byte
 	sid     []byte
 	icb     internalHandler
+	// inline runs icb on the publisher's goroutine without copying.
+	inline bool
 
 	// max is the auto-unsubscribe limit (0: none); written under the
 	// owning client's mu, read atomically on the delivery path.

@@ -1,0 +1,222 @@
+// Package errgen turns the JetStream API error table (errors.tsv in the
+// parent package) into Go source: one error-code constant and one
+// constructor per row, plus a lookup table.
+//
+// The table has a header line and four tab-separated columns:
+//
+//	err_code  code  name  description
+//
+// err_code is the JetStream error number (10002...), code the HTTP-like
+// status, name a Go identifier fragment, and description the text clients
+// see. A description may contain placeholders such as {err} or {seq}; each
+// distinct placeholder becomes a constructor parameter, in alphabetical
+// order. {err} takes an error, {seq} a uint64 and every other placeholder
+// any value (strings are used as is, other values are printed with %v).
+//
+// Constructor names come from the name column: a trailing "F" (the
+// table's marker for a printf-like description) and then a trailing
+// "Error" are dropped, and the result is wrapped as New<Name>Error. The
+// error-code constant is ErrCode<Name>.
+//
+// Generate is deterministic, so a test can run it in memory and compare the
+// result with the committed file.
+package errgen
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"go/format"
+	"go/token"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Row is one parsed line of the error table.
+type Row struct {
+	ErrCode     uint16
+	Code        int
+	Name        string // the name column as written
+	Description string
+}
+
+// Ident returns the identifier fragment used for the constant and the
+// constructor: Name without a trailing "F" marker and a trailing "Error".
+func (r Row) Ident() string {
+	n := r.Name
+	if len(n) > 1 && n[len(n)-1] == 'F' && isLower(n[len(n)-2]) {
+		n = n[:len(n)-1]
+	}
+	if s, ok := strings.CutSuffix(n, "Error"); ok && s != "" {
+		n = s
+	}
+	return n
+}
+
+// Placeholders returns the distinct {name} placeholders of the description,
+// sorted alphabetically, without braces.
+func (r Row) Placeholders() []string {
+	var out []string
+	for _, m := range placeholderRE.FindAllStringSubmatch(r.Description, -1) {
+		if !slices.Contains(out, m[1]) {
+			out = append(out, m[1])
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+var placeholderRE = regexp.MustCompile(`\{([a-z_]+)\}`)
+
+func isLower(c byte) bool { return c >= 'a' && c <= 'z' }
+
+// Parse reads the error table.
+func Parse(tsv []byte) ([]Row, error) {
+	sc := bufio.NewScanner(bytes.NewReader(tsv))
+	var rows []Row
+	codes := map[uint16]bool{}
+	idents := map[string]bool{}
+	line := 0
+	for sc.Scan() {
+		line++
+		text := strings.TrimRight(sc.Text(), "\r")
+		if line == 1 {
+			if text != "err_code\tcode\tname\tdescription" {
+				return nil, fmt.Errorf("line 1: unexpected header %q", text)
+			}
+			continue
+		}
+		if strings.TrimSpace(text) == "" {
+			continue
+		}
+		f := strings.Split(text, "\t")
+		if len(f) != 4 {
+			return nil, fmt.Errorf("line %d: want 4 tab-separated fields, got %d", line, len(f))
+		}
+		ec, err := strconv.ParseUint(f[0], 10, 16)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: bad err_code %q", line, f[0])
+		}
+		code, err := strconv.Atoi(f[1])
+		if err != nil || code < 100 || code > 599 {
+			return nil, fmt.Errorf("line %d: bad code %q", line, f[1])
+		}
+		r := Row{ErrCode: uint16(ec), Code: code, Name: f[2], Description: f[3]}
+		if !token.IsIdentifier(r.Name) || !token.IsExported(r.Name) {
+			return nil, fmt.Errorf("line %d: name %q is not an exported Go identifier", line, r.Name)
+		}
+		if codes[r.ErrCode] {
+			return nil, fmt.Errorf("line %d: duplicate err_code %d", line, r.ErrCode)
+		}
+		if idents[r.Ident()] {
+			return nil, fmt.Errorf("line %d: duplicate name %q", line, r.Ident())
+		}
+		for _, p := range r.Placeholders() {
+			if token.Lookup(p).IsKeyword() || !token.IsIdentifier(p) {
+				return nil, fmt.Errorf("line %d: placeholder {%s} can not be a parameter name", line, p)
+			}
+		}
+		codes[r.ErrCode], idents[r.Ident()] = true, true
+		rows = append(rows, r)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, errors.New("error table is empty")
+	}
+	slices.SortFunc(rows, func(a, b Row) int { return int(a.ErrCode) - int(b.ErrCode) })
+	return rows, nil
+}
+
+// paramType is the Go type of the constructor parameter for a placeholder.
+func paramType(p string) string {
+	switch p {
+	case "err":
+		return "error"
+	case "seq":
+		return "uint64"
+	default:
+		return "any"
+	}
+}
+
+// argExpr is the expression that renders parameter p as text.
+func argExpr(p string) string {
+	switch p {
+	case "err":
+		return "errText(err)"
+	case "seq":
+		return "strconv.FormatUint(seq, 10)"
+	default:
+		return "anyText(" + p + ")"
+	}
+}
+
+// Generate returns the gofmt-ed Go source for package pkg.
+func Generate(tsv []byte, pkg string) ([]byte, error) {
+	rows, err := Parse(tsv)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+
+	w("// Code generated by internal/gen from errors.tsv; DO NOT EDIT.\n\n")
+	w("package %s\n\n", pkg)
+	for _, r := range rows {
+		if slices.Contains(r.Placeholders(), "seq") {
+			w("import \"strconv\"\n\n")
+			break
+		}
+	}
+
+	w("// JetStream API error codes (the err_code field of ApiError), one per\n")
+	w("// row of errors.tsv.\n")
+	w("const (\n")
+	for _, r := range rows {
+		w("\t// ErrCode%s: %s\n", r.Ident(), r.Description)
+		w("\tErrCode%s uint16 = %d\n", r.Ident(), r.ErrCode)
+	}
+	w(")\n\n")
+
+	for _, r := range rows {
+		ph := r.Placeholders()
+		name := "New" + r.Ident() + "Error"
+		w("// %s returns API error %d (code %d): %q.\n", name, r.ErrCode, r.Code, r.Description)
+		if len(ph) > 0 {
+			w("// Each placeholder is replaced by the parameter of the same name.\n")
+		}
+		params := make([]string, len(ph))
+		for i, p := range ph {
+			params[i] = p + " " + paramType(p)
+		}
+		w("func %s(%s) *ApiError {\n", name, strings.Join(params, ", "))
+		if len(ph) == 0 {
+			w("\treturn &ApiError{Code: %d, ErrCode: ErrCode%s, Description: %q}\n", r.Code, r.Ident(), r.Description)
+		} else {
+			pairs := make([]string, 0, 2*len(ph))
+			for _, p := range ph {
+				pairs = append(pairs, strconv.Quote("{"+p+"}"), argExpr(p))
+			}
+			w("\treturn fillError(%d, ErrCode%s, %q, %s)\n", r.Code, r.Ident(), r.Description, strings.Join(pairs, ", "))
+		}
+		w("}\n\n")
+	}
+
+	w("// errorTable lists every row of errors.tsv, ordered by err_code.\n")
+	w("var errorTable = [...]ErrorTemplate{\n")
+	for _, r := range rows {
+		w("\t{ErrCode: %d, Code: %d, Name: %q, Description: %q},\n", r.ErrCode, r.Code, r.Ident(), r.Description)
+	}
+	w("}\n")
+
+	src, err := format.Source(b.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("generated code does not parse: %w", err)
+	}
+	return src, nil
+}

@@ -1,0 +1,139 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+)
+
+// This file is the server's surface for in-process services (JetStream,
+// and later the Raft transport and the meta layer). Those packages sit
+// above the server: they subscribe and publish through an Account like any
+// client would, but without a network connection.
+
+// MsgHandler receives a message for a service subscription. For inline
+// subscriptions the slices alias the publisher's buffers and are valid only
+// during the call; for queued ones they are copies owned by the handler.
+type MsgHandler func(subject, reply string, hdr, data []byte)
+
+// Subscription is a service's subscription in an account.
+type Subscription struct {
+	acc *Account
+	sub *subscription
+}
+
+// Subject is the subscription's filter.
+func (s *Subscription) Subject() string { return s.sub.subjectString() }
+
+// Unsubscribe removes the subscription; no message is delivered after it
+// returns, except one already being handled.
+func (s *Subscription) Unsubscribe() {
+	s.sub.closed.Store(true)
+	_ = s.acc.sl.Remove(s.sub.subjectString(), s.sub.queueString(), s.sub)
+}
+
+// SubscribeOptions tune a service subscription.
+type SubscribeOptions struct {
+	// Queue makes the subscription a member of a queue group.
+	Queue string
+	// Inline runs the handler on the publisher's goroutine with no copy.
+	// The handler must not block and must copy what it keeps; it suits
+	// handlers that only hand the message to their own goroutine.
+	// Otherwise handlers run, in order, on the server's internal goroutine.
+	Inline bool
+}
+
+// Subscribe registers h for messages on subject in the account.
+func (a *Account) Subscribe(subject string, opts SubscribeOptions, h MsgHandler) (*Subscription, error) {
+	if h == nil {
+		return nil, errors.New("subscribe: nil handler")
+	}
+	sub := &subscription{subject: []byte(subject), icb: internalHandler(h), inline: opts.Inline}
+	if opts.Queue != "" {
+		sub.queue = []byte(opts.Queue)
+	}
+	if err := a.sl.Insert(subject, opts.Queue, sub); err != nil {
+		return nil, fmt.Errorf("subscribe %q: %w", subject, err)
+	}
+	return &Subscription{acc: a, sub: sub}, nil
+}
+
+// Publish sends a message in the account as the server. hdr, if not nil, is
+// a complete header block ("NATS/1.0\r\n...\r\n\r\n"). It reports whether
+// anyone received it.
+func (a *Account) Publish(subject, reply string, hdr, data []byte) bool {
+	hdrLen := -1
+	payload := data
+	if hdr != nil {
+		hdrLen = len(hdr)
+		payload = make([]byte, 0, len(hdr)+len(data))
+		payload = append(payload, hdr...)
+		payload = append(payload, data...)
+	}
+	return a.srv.processMsg(nil, a, []byte(subject), []byte(reply), hdrLen, payload)
+}
+
+// HasInterest reports whether anyone subscribes to a literal subject.
+func (a *Account) HasInterest(subject string) bool { return a.sl.HasInterest(subject) }
+
+// Service is an in-process subsystem whose life follows the server's.
+type Service interface {
+	// Start runs after the client listener opens.
+	Start() error
+	// Stop runs at shutdown, before clients are disconnected.
+	Stop()
+}
+
+// services are the registered in-process subsystems.
+type services struct {
+	mu   sync.Mutex
+	list []Service // guarded by mu
+}
+
+// AddService registers a subsystem to start and stop with the server. It
+// must be called before Start.
+func (s *Server) AddService(svc Service) {
+	s.svcs.mu.Lock()
+	s.svcs.list = append(s.svcs.list, svc)
+	s.svcs.mu.Unlock()
+}
+
+func (s *Server) startServices() error {
+	s.svcs.mu.Lock()
+	list := append([]Service(nil), s.svcs.list...)
+	s.svcs.mu.Unlock()
+	for i, svc := range list {
+		if err := svc.Start(); err != nil {
+			for j := i - 1; j >= 0; j-- {
+				list[j].Stop()
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Server) stopServices() {
+	s.svcs.mu.Lock()
+	list := append([]Service(nil), s.svcs.list...)
+	s.svcs.mu.Unlock()
+	for i := len(list) - 1; i >= 0; i-- {
+		list[i].Stop()
+	}
+}
+
+// LookupAccount returns the named account, or nil.
+func (s *Server) LookupAccount(name string) *Account { return s.accounts.lookup(name) }
+
+// GlobalAccount returns the default account, $G.
+func (s *Server) GlobalAccount() *Account { return s.gacc }
+
+// SystemAccount returns the system account, or nil if there is none.
+func (s *Server) SystemAccount() *Account { return s.sysAcc }
+
+// Accounts returns every account.
+func (s *Server) Accounts() []*Account { return s.accounts.list() }
+
+// Logger returns the server's logger.
+func (s *Server) Logger() *slog.Logger { return s.log }
