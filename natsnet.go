@@ -14,6 +14,7 @@ package natsnet
 
 import (
 	"github.com/natsnet/natsnet/internal/config"
+	"github.com/natsnet/natsnet/internal/jetstream"
 	"github.com/natsnet/natsnet/internal/server"
 )
 
@@ -40,11 +41,15 @@ type Server struct {
 	s *server.Server
 }
 
-// New validates opts and prepares a server. It does not listen yet.
+// New validates opts and prepares a server, with JetStream when
+// opts.JetStream is set. It does not listen yet.
 func New(opts *Options) (*Server, error) {
 	s, err := server.New(opts)
 	if err != nil {
 		return nil, err
+	}
+	if opts.JetStream {
+		s.AddService(jetstream.New(s, jetstream.Config{StoreDir: opts.StoreDir}))
 	}
 	return &Server{s: s}, nil
 }

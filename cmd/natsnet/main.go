@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/natsnet/natsnet"
 	"github.com/natsnet/natsnet/internal/config"
 	"github.com/natsnet/natsnet/internal/server"
 )
@@ -30,7 +31,7 @@ func run(args []string) int {
 		fmt.Printf("natsnet version %s (nats-server %s compatible)\n", server.Version, server.CompatVersion)
 		return 0
 	}
-	s, err := server.New(cmd.Options)
+	s, err := natsnet.New(cmd.Options)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "natsnet: %v\n", err)
 		return 1
@@ -39,12 +40,15 @@ func run(args []string) int {
 		fmt.Fprintf(os.Stderr, "natsnet: configuration file %s test is successful\n", cmd.Options.ConfigFile)
 		return 0
 	}
+	// Catch signals before the listeners open: a client or supervisor may
+	// signal as soon as the port answers, and the default action would kill
+	// the process. Signals wait in the channel until the server runs.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGUSR2)
 	if err := s.Start(); err != nil {
 		fmt.Fprintf(os.Stderr, "natsnet: %v\n", err)
 		return 1
 	}
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGUSR2)
 	go func() {
 		for sig := range sigs {
 			switch sig {

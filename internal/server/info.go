@@ -61,6 +61,7 @@ func (s *Server) baseInfo() *serverInfo {
 		TLSRequired:    s.opts.TLSConfig != nil,
 		TLSVerify:      s.opts.TLSVerify,
 		MaxPayload:     s.opts.MaxPayload,
+		JetStream:      s.jsEnabled.Load(),
 		ConnectURLs:    urls,
 		LameDuckMode:   ldm,
 		NatsnetVersion: Version,

@@ -69,6 +69,8 @@ type Server struct {
 	nextCID atomic.Uint64
 	stats   serverStats
 	sysSeq  atomic.Uint64
+	// jsEnabled is set by the JetStream service once it serves.
+	jsEnabled atomic.Bool
 	// stallAt is the backlog above which producers wait for a client's
 	// writer; see waitStall.
 	stallAt int64
@@ -199,11 +201,6 @@ func (s *Server) Start() error {
 	if err := s.startSystemServices(); err != nil {
 		_ = ln.Close()
 		return err
-	}
-	if s.opts.JetStream {
-		// Not advertised to clients until the JetStream service exists, so
-		// they fail fast instead of timing out on $JS.API requests.
-		s.log.Warn("JetStream was requested but is not available in this version")
 	}
 	s.goFunc("internal", s.internalLoop)
 	if err := s.startServices(); err != nil {

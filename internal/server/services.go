@@ -137,3 +137,9 @@ func (s *Server) Accounts() []*Account { return s.accounts.list() }
 
 // Logger returns the server's logger.
 func (s *Server) Logger() *slog.Logger { return s.log }
+
+// SetJetStreamEnabled marks JetStream as served, for INFO and monitoring.
+func (s *Server) SetJetStreamEnabled(on bool) { s.jsEnabled.Store(on) }
+
+// JetStreamEnabled reports whether JetStream is served.
+func (s *Server) JetStreamEnabled() bool { return s.jsEnabled.Load() }

@@ -46,6 +46,9 @@ func (s *Server) sysServerInfo() *monitor.ServerInfo {
 		Seq:     s.sysSeq.Add(1),
 		Time:    time.Now().UTC(),
 	}
+	if s.jsEnabled.Load() {
+		si.SetJetStreamEnabled()
+	}
 	return si
 }
 

@@ -1,0 +1,137 @@
+package jetstream
+
+import (
+	"encoding/json"
+	"errors"
+	"strconv"
+	"sync"
+
+	"github.com/natsnet/natsnet/internal/jsapi"
+)
+
+// apiMsg is a queued API request.
+type apiMsg struct {
+	acc     *jsAccount
+	subject string
+	reply   string
+	hdr     []byte
+	data    []byte
+	api     jsapi.APISubject
+}
+
+// apiQueue hands API requests from publishers' goroutines to the API
+// goroutine, so no request is served on a client's read loop.
+type apiQueue struct {
+	mu     sync.Mutex
+	msgs   []apiMsg // guarded by mu
+	signal chan struct{}
+}
+
+// apiRequest receives every $JS.API message of the account (inline, on the
+// publisher's goroutine): it parses the subject and queues the request.
+func (a *jsAccount) apiRequest(subject, reply string, hdr, data []byte) {
+	as, ok := jsapi.ParseAPISubject(subject)
+	if !ok || reply == "" {
+		// Unknown endpoints and requests without a reply get no answer,
+		// as with the reference.
+		return
+	}
+	m := apiMsg{acc: a, subject: subject, reply: reply, api: as}
+	m.hdr = append([]byte(nil), hdr...)
+	m.data = append([]byte(nil), data...)
+	q := &a.svc.api
+	q.mu.Lock()
+	q.msgs = append(q.msgs, m)
+	q.mu.Unlock()
+	select {
+	case q.signal <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Service) apiLoop() {
+	defer s.wg.Done()
+	var batch []apiMsg
+	for {
+		select {
+		case <-s.quit:
+			return
+		case <-s.api.signal:
+		}
+		s.api.mu.Lock()
+		batch, s.api.msgs = s.api.msgs, batch[:0]
+		s.api.mu.Unlock()
+		for i := range batch {
+			batch[i].acc.serve(&batch[i])
+			batch[i] = apiMsg{}
+		}
+	}
+}
+
+// serve answers one API request.
+func (a *jsAccount) serve(m *apiMsg) {
+	a.mu.Lock()
+	a.apiTotal++
+	a.mu.Unlock()
+	if m.api.Endpoint.SystemOnly() {
+		return // answered only in the system account, by the meta layer
+	}
+	if lvl, ok := jsapi.HeaderValue(m.hdr, jsapi.HdrRequiredAPILevel); ok {
+		n, err := strconv.Atoi(lvl)
+		if err != nil || n > APILevel {
+			a.respondError(m, jsapi.NewRequiredApiLevelError())
+			return
+		}
+	}
+	h, ok := apiHandlers[m.api.Endpoint]
+	if !ok {
+		a.respondError(m, jsapi.NewNotEnabledForAccountError())
+		return
+	}
+	h(a, m)
+}
+
+// apiHandlers maps endpoints to handlers; endpoints not listed answer with
+// an error saying the feature is not available.
+var apiHandlers map[jsapi.Endpoint]func(*jsAccount, *apiMsg)
+
+func init() {
+	apiHandlers = map[jsapi.Endpoint]func(*jsAccount, *apiMsg){
+		jsapi.APIAccountInfo:     (*jsAccount).accountInfo,
+		jsapi.APIStreamCreate:    (*jsAccount).streamCreate,
+		jsapi.APIStreamUpdate:    (*jsAccount).streamUpdate,
+		jsapi.APIStreamInfo:      (*jsAccount).streamInfo,
+		jsapi.APIStreamNames:     (*jsAccount).streamNames,
+		jsapi.APIStreamList:      (*jsAccount).streamList,
+		jsapi.APIStreamDelete:    (*jsAccount).streamDelete,
+		jsapi.APIStreamPurge:     (*jsAccount).streamPurge,
+		jsapi.APIStreamMsgGet:    (*jsAccount).streamMsgGet,
+		jsapi.APIStreamMsgDelete: (*jsAccount).streamMsgDelete,
+	}
+}
+
+// respondError sends the error response of the endpoint's type.
+func (a *jsAccount) respondError(m *apiMsg, e *jsapi.ApiError) {
+	a.mu.Lock()
+	a.apiErrors++
+	a.mu.Unlock()
+	resp := struct {
+		Type  string          `json:"type"`
+		Error *jsapi.ApiError `json:"error"`
+	}{Type: m.api.Endpoint.ResponseType(), Error: e}
+	a.respond(m.reply, &resp)
+}
+
+// decode unmarshals a request body; an empty body leaves v as it is.
+func decode(m *apiMsg, v any) *jsapi.ApiError {
+	if len(m.data) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(m.data, v); err != nil {
+		return jsapi.NewInvalidJSONError(err)
+	}
+	return nil
+}
+
+// errNotFound is returned by lookups of missing assets.
+var errNotFound = errors.New("not found")

@@ -1,0 +1,211 @@
+package jetstream
+
+import (
+	"encoding/json"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/natsnet/natsnet/internal/jsapi"
+	"github.com/natsnet/natsnet/internal/server"
+	"github.com/natsnet/natsnet/internal/stream"
+)
+
+// APILevel is the JetStream API level whose features natsnet implements in
+// full. It is advertised to clients and checked against
+// Nats-Required-Api-Level.
+const APILevel = 0
+
+// Config configures the JetStream service.
+type Config struct {
+	StoreDir string
+	Domain   string
+	// Accounts lists the accounts that get JetStream. Empty means the
+	// global account only.
+	Accounts []string
+}
+
+// Service is JetStream on one server: it answers the $JS.API for every
+// enabled account and owns their streams.
+type Service struct {
+	srv *server.Server
+	cfg Config
+	log *slog.Logger
+
+	api  apiQueue
+	quit chan struct{}
+	wg   sync.WaitGroup
+
+	mu struct {
+		sync.Mutex
+		accounts map[string]*jsAccount // guarded by mu
+		running  bool
+	}
+}
+
+// New creates the service; it starts with the server (server.AddService).
+func New(srv *server.Server, cfg Config) *Service {
+	s := &Service{srv: srv, cfg: cfg, log: srv.Logger().With("subsystem", "jetstream"), quit: make(chan struct{})}
+	s.api.signal = make(chan struct{}, 1)
+	s.mu.accounts = make(map[string]*jsAccount)
+	return s
+}
+
+// Start enables JetStream in the configured accounts.
+func (s *Service) Start() error {
+	names := s.cfg.Accounts
+	if len(names) == 0 {
+		names = []string{s.srv.GlobalAccount().Name}
+	}
+	s.mu.Lock()
+	s.mu.running = true
+	s.mu.Unlock()
+	for _, name := range names {
+		acc := s.srv.LookupAccount(name)
+		if acc == nil {
+			continue
+		}
+		if err := s.enableAccount(acc); err != nil {
+			s.Stop()
+			return err
+		}
+	}
+	s.wg.Add(1)
+	go s.apiLoop()
+	s.srv.SetJetStreamEnabled(true)
+	s.log.Info("JetStream enabled", "api_level", APILevel, "accounts", len(names))
+	return nil
+}
+
+// Stop stops every stream; memory streams lose their messages, as with the
+// reference.
+func (s *Service) Stop() {
+	s.mu.Lock()
+	if !s.mu.running {
+		s.mu.Unlock()
+		return
+	}
+	s.mu.running = false
+	accs := make([]*jsAccount, 0, len(s.mu.accounts))
+	for _, a := range s.mu.accounts {
+		accs = append(accs, a)
+	}
+	s.mu.Unlock()
+	close(s.quit)
+	s.wg.Wait()
+	for _, a := range accs {
+		a.stop()
+	}
+}
+
+// apiSubjects are the API subscriptions of an account, below the $JS.API
+// prefix. DIRECT.GET is not among them: each stream that allows direct
+// gets subscribes its own subjects, so a get on a stream without it finds
+// no responders, as with the reference.
+var apiSubjects = []string{"INFO", "STREAM.>", "CONSUMER.>", "ACCOUNT.>", "META.>", "SERVER.>"}
+
+// enableAccount subscribes the API in acc.
+func (s *Service) enableAccount(acc *server.Account) error {
+	ja := &jsAccount{svc: s, acc: acc}
+	ja.mu.streams = make(map[string]*streamEntry)
+	prefixes := []string{jsapi.APIPrefix}
+	if s.cfg.Domain != "" {
+		prefixes = append(prefixes, "$JS."+s.cfg.Domain+".API")
+	}
+	for _, p := range prefixes {
+		for _, subj := range apiSubjects {
+			sub, err := acc.Subscribe(p+"."+subj, server.SubscribeOptions{Inline: true}, ja.apiRequest)
+			if err != nil {
+				ja.unsubscribeAPI()
+				return err
+			}
+			ja.apiSubs = append(ja.apiSubs, sub)
+		}
+	}
+	s.mu.Lock()
+	s.mu.accounts[acc.Name] = ja
+	s.mu.Unlock()
+	return nil
+}
+
+// jsAccount is JetStream in one account.
+type jsAccount struct {
+	svc     *Service
+	acc     *server.Account
+	apiSubs []*server.Subscription
+
+	apiTotal, apiErrors uint64 // guarded by mu
+
+	mu struct {
+		sync.Mutex
+		streams map[string]*streamEntry
+	}
+}
+
+// streamEntry is a stream and the subscriptions that feed it.
+type streamEntry struct {
+	st   *stream.Stream
+	subs []*server.Subscription
+}
+
+func (a *jsAccount) unsubscribeAPI() {
+	for _, sub := range a.apiSubs {
+		sub.Unsubscribe()
+	}
+	a.apiSubs = nil
+}
+
+func (a *jsAccount) stop() {
+	a.unsubscribeAPI()
+	a.mu.Lock()
+	entries := make([]*streamEntry, 0, len(a.mu.streams))
+	for _, e := range a.mu.streams {
+		entries = append(entries, e)
+	}
+	a.mu.Unlock()
+	for _, e := range entries {
+		e.stop(false)
+	}
+}
+
+// apiPrefixes are the API subject prefixes of the account: $JS.API and,
+// with a domain, $JS.<domain>.API.
+func (a *jsAccount) apiPrefixes() []string {
+	if d := a.svc.cfg.Domain; d != "" {
+		return []string{jsapi.APIPrefix, "$JS." + d + ".API"}
+	}
+	return []string{jsapi.APIPrefix}
+}
+
+func (e *streamEntry) stop(deleteData bool) {
+	e.unsubscribe()
+	if deleteData {
+		e.st.Delete()
+	} else {
+		e.st.Stop()
+	}
+}
+
+// Send publishes in the account; it makes jsAccount a stream.Sender.
+func (a *jsAccount) Send(subject, reply string, hdr, data []byte) {
+	a.acc.Publish(subject, reply, hdr, data)
+}
+
+// HasInterest reports whether anyone listens on subject in the account.
+func (a *jsAccount) HasInterest(subject string) bool { return a.acc.HasInterest(subject) }
+
+// respond sends a JSON API response.
+func (a *jsAccount) respond(reply string, v any) {
+	if reply == "" {
+		return
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		a.svc.log.Error("encode API response", "err", err)
+		return
+	}
+	a.acc.Publish(reply, "", nil, b)
+}
+
+// now is the service clock.
+func now() time.Time { return time.Now() }

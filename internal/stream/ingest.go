@@ -1,0 +1,314 @@
+package stream
+
+import (
+	"encoding/json"
+	"errors"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/natsnet/natsnet/internal/jsapi"
+	"github.com/natsnet/natsnet/internal/store"
+)
+
+// inMsg is a publish waiting to be applied.
+type inMsg struct {
+	subject, reply string
+	hdr, data      []byte
+}
+
+// ingestQueue hands publishes from the server's goroutines to the stream's.
+type ingestQueue struct {
+	mu     sync.Mutex
+	msgs   []inMsg // guarded by mu
+	signal chan struct{}
+}
+
+// Enqueue queues a publish for the stream. The slices are copied, so the
+// caller may reuse them; it never blocks.
+func (s *Stream) Enqueue(subject, reply string, hdr, data []byte) {
+	buf := make([]byte, len(hdr)+len(data))
+	copy(buf, hdr)
+	copy(buf[len(hdr):], data)
+	m := inMsg{subject: subject, reply: reply, data: buf[len(hdr):]}
+	if len(hdr) > 0 {
+		m.hdr = buf[:len(hdr):len(hdr)]
+	}
+	q := &s.in
+	q.mu.Lock()
+	q.msgs = append(q.msgs, m)
+	q.mu.Unlock()
+	select {
+	case q.signal <- struct{}{}:
+	default:
+	}
+}
+
+// run applies queued publishes and expires messages, until Stop.
+func (s *Stream) run() {
+	defer close(s.done)
+	expiry := time.NewTimer(time.Hour)
+	defer expiry.Stop()
+	var batch []inMsg
+	for {
+		s.armExpiry(expiry)
+		select {
+		case <-s.quit:
+			return
+		case <-expiry.C:
+			s.store.ExpireMsgs(s.opts.Now().UnixNano())
+			continue
+		case <-s.in.signal:
+		}
+		s.in.mu.Lock()
+		batch, s.in.msgs = s.in.msgs, batch[:0]
+		s.in.mu.Unlock()
+		for i := range batch {
+			m := &batch[i]
+			ack, apiErr := s.processPublish(m.subject, m.hdr, m.data)
+			if m.reply != "" {
+				s.sendPubAck(m.reply, ack, apiErr)
+			}
+			*m = inMsg{}
+		}
+	}
+}
+
+// armExpiry points the timer at the store's next expiry deadline.
+func (s *Stream) armExpiry(t *time.Timer) {
+	next, ok := s.store.NextExpiry()
+	if !ok {
+		t.Reset(time.Hour)
+		return
+	}
+	d := time.Duration(next - s.opts.Now().UnixNano())
+	t.Reset(max(d, time.Millisecond))
+}
+
+func (s *Stream) sendPubAck(reply string, ack *jsapi.PubAck, apiErr *jsapi.ApiError) {
+	resp := jsapi.PubAckResponse{Error: apiErr, PubAck: ack}
+	b, err := json.Marshal(&resp)
+	if err != nil {
+		s.log.Error("encode publish ack", "err", err)
+		return
+	}
+	s.opts.Sender.Send(reply, "", nil, b)
+}
+
+// ProcessPublish applies one publish synchronously; Enqueue is the normal
+// path. It is exported for tests and for replicated apply.
+func (s *Stream) ProcessPublish(subject string, hdr, data []byte) (*jsapi.PubAck, *jsapi.ApiError) {
+	return s.processPublish(subject, hdr, data)
+}
+
+// processPublish checks a publish against the stream's rules and stores it.
+func (s *Stream) processPublish(subject string, hdr, data []byte) (*jsapi.PubAck, *jsapi.ApiError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cfg := &s.mu.cfg
+	if s.mu.closed {
+		return nil, jsapi.NewStreamNotFoundError()
+	}
+	if cfg.Sealed {
+		return nil, jsapi.NewStreamSealedError()
+	}
+	if cfg.MaxMsgSize > 0 && len(hdr)+len(data) > int(cfg.MaxMsgSize) {
+		return nil, jsapi.NewStreamMessageExceedsMaximumError()
+	}
+	now := s.opts.Now()
+	var msgID, rollup string
+	var ttl time.Duration
+	if len(hdr) > 0 {
+		if v, ok := jsapi.HeaderValue(hdr, jsapi.HdrExpectedStream); ok && v != cfg.Name {
+			return nil, jsapi.NewStreamNotMatchError()
+		}
+		msgID, _ = jsapi.HeaderValue(hdr, jsapi.HdrMsgID)
+		if msgID != "" {
+			if seq, dup := s.mu.dedupe.lookup(msgID, now, cfg.Duplicates); dup {
+				return &jsapi.PubAck{Stream: cfg.Name, Sequence: seq, Duplicate: true, Domain: s.opts.Domain}, nil
+			}
+		}
+		if apiErr := s.checkExpectations(hdr, subject); apiErr != nil {
+			return nil, apiErr
+		}
+		if v, ok := jsapi.HeaderValue(hdr, jsapi.HdrRollup); ok {
+			if !cfg.AllowRollup || cfg.DenyPurge {
+				return nil, jsapi.NewStreamRollupFailedError(errors.New("rollup not permitted"))
+			}
+			if v != jsapi.RollupSubject && v != jsapi.RollupAll {
+				return nil, jsapi.NewStreamRollupFailedError(errors.New("rollup value invalid: " + v))
+			}
+			rollup = v
+		}
+		if v, ok := jsapi.HeaderValue(hdr, jsapi.HdrMsgTTL); ok {
+			if !cfg.AllowMsgTTL {
+				return nil, jsapi.NewMessageTTLDisabledError()
+			}
+			d, err := parseTTL(v)
+			if err != nil {
+				return nil, jsapi.NewMessageTTLInvalidError()
+			}
+			ttl = d
+		}
+	}
+	seq, _, err := s.store.StoreMsg(subject, hdr, data, ttl)
+	if err != nil {
+		return nil, storeError(err)
+	}
+	switch rollup {
+	case jsapi.RollupSubject:
+		_, _ = s.store.PurgeEx(subject, seq, 0)
+	case jsapi.RollupAll:
+		_, _ = s.store.PurgeEx("", seq, 0)
+	}
+	if msgID != "" {
+		s.mu.dedupe.add(msgID, seq, now, cfg.Duplicates)
+		s.mu.lastMsgID = msgID
+	}
+	if rp := cfg.RePublish; rp != nil {
+		s.republishLocked(rp, subject, hdr, data, seq, now)
+	}
+	for _, o := range s.mu.observers {
+		o.NotifyNewMsg(seq, subject)
+	}
+	return &jsapi.PubAck{Stream: cfg.Name, Sequence: seq, Domain: s.opts.Domain}, nil
+}
+
+// checkExpectations applies the Nats-Expected-* headers. s.mu must be held.
+func (s *Stream) checkExpectations(hdr []byte, subject string) *jsapi.ApiError {
+	if v, ok := jsapi.HeaderValue(hdr, jsapi.HdrExpectedLastSeq); ok {
+		want, err := strconv.ParseUint(v, 10, 64)
+		last := s.store.State().LastSeq
+		if err != nil || want != last {
+			return jsapi.NewStreamWrongLastSequenceError(last)
+		}
+	}
+	if v, ok := jsapi.HeaderValue(hdr, jsapi.HdrExpectedLastSubjSeq); ok {
+		want, err := strconv.ParseUint(v, 10, 64)
+		subj := subject
+		if alt, ok := jsapi.HeaderValue(hdr, jsapi.HdrExpectedLastSubjSeqSubj); ok && alt != "" {
+			subj = alt
+		}
+		var last uint64
+		if sm, lerr := s.store.LoadLastMsg(subj, nil); lerr == nil {
+			last = sm.Seq
+		}
+		if err != nil || want != last {
+			return jsapi.NewStreamWrongLastSequenceError(last)
+		}
+	}
+	if v, ok := jsapi.HeaderValue(hdr, jsapi.HdrExpectedLastMsgID); ok && v != s.mu.lastMsgID {
+		return jsapi.NewStreamWrongLastMsgIDError(s.mu.lastMsgID)
+	}
+	return nil
+}
+
+// republishLocked sends a copy of a stored message to the republish
+// destination. s.mu must be held.
+func (s *Stream) republishLocked(rp *jsapi.RePublish, subject string, hdr, data []byte, seq uint64, now time.Time) {
+	if rp.Source != "" && rp.Source != ">" && !matches(rp.Source, subject) {
+		return
+	}
+	dest := mapSubject(rp.Source, rp.Destination, subject)
+	last := uint64(0)
+	if sm, err := s.store.LoadPrevMsg(subject, seq-1, nil); err == nil && seq > 1 {
+		last = sm.Seq
+	}
+	h := jsapi.HeaderWith(hdr,
+		jsapi.HdrStream, s.mu.cfg.Name,
+		jsapi.HdrSubject, subject,
+		jsapi.HdrSequence, strconv.FormatUint(seq, 10),
+		jsapi.HdrTimeStamp, now.UTC().Format(time.RFC3339Nano),
+		jsapi.HdrLastSequence, strconv.FormatUint(last, 10),
+	)
+	if rp.HeadersOnly {
+		h = jsapi.HeaderWith(h, jsapi.HdrMsgSize, strconv.Itoa(len(data)))
+		data = nil
+	}
+	s.opts.Sender.Send(dest, "", h, data)
+}
+
+// parseTTL reads a Nats-TTL value: a Go duration, a number of seconds, or
+// "never".
+func parseTTL(v string) (time.Duration, error) {
+	if v == "never" {
+		return -1, nil
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n <= 0 {
+			return 0, errors.New("ttl must be positive")
+		}
+		return time.Duration(n) * time.Second, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < time.Second {
+		return 0, errors.New("invalid ttl")
+	}
+	return d, nil
+}
+
+// storeError maps a store error to the API error the reference returns.
+func storeError(err error) *jsapi.ApiError {
+	var text string
+	switch {
+	case errors.Is(err, store.ErrMaxMsgs):
+		text = "maximum messages exceeded"
+	case errors.Is(err, store.ErrMaxBytes):
+		text = "maximum bytes exceeded"
+	case errors.Is(err, store.ErrMaxMsgsPerSubject):
+		text = "maximum messages per subject exceeded"
+	case errors.Is(err, store.ErrMaxMsgSize):
+		return jsapi.NewStreamMessageExceedsMaximumError()
+	default:
+		text = err.Error()
+	}
+	return jsapi.NewStreamStoreFailedError(errors.New(text))
+}
+
+// dedupeWindow remembers message ids for the duplicate window.
+type dedupeWindow struct {
+	ids   map[string]dedupeEntry
+	order []dedupeKey // ids in arrival order, for expiry
+}
+
+type dedupeEntry struct {
+	seq uint64
+	at  time.Time
+}
+
+type dedupeKey struct {
+	id string
+	at time.Time
+}
+
+// lookup reports the sequence an id was stored at within the window.
+func (d *dedupeWindow) lookup(id string, now time.Time, window time.Duration) (uint64, bool) {
+	d.expire(now, window)
+	e, ok := d.ids[id]
+	return e.seq, ok
+}
+
+func (d *dedupeWindow) add(id string, seq uint64, now time.Time, window time.Duration) {
+	if window <= 0 {
+		return
+	}
+	if d.ids == nil {
+		d.ids = make(map[string]dedupeEntry)
+	}
+	d.ids[id] = dedupeEntry{seq: seq, at: now}
+	d.order = append(d.order, dedupeKey{id: id, at: now})
+}
+
+func (d *dedupeWindow) expire(now time.Time, window time.Duration) {
+	n := 0
+	for n < len(d.order) && now.Sub(d.order[n].at) > window {
+		k := d.order[n]
+		if e, ok := d.ids[k.id]; ok && e.at.Equal(k.at) {
+			delete(d.ids, k.id)
+		}
+		n++
+	}
+	if n > 0 {
+		d.order = append(d.order[:0], d.order[n:]...)
+	}
+}

@@ -1,0 +1,235 @@
+package stream
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/natsnet/natsnet/internal/jsapi"
+	"github.com/natsnet/natsnet/internal/store"
+)
+
+// Sender publishes messages in the stream's account: publish acks,
+// republished messages, direct get replies.
+type Sender interface {
+	Send(subject, reply string, hdr, data []byte)
+}
+
+// Options wire a stream to its surroundings.
+type Options struct {
+	Sender Sender
+	// Now is the clock; nil means time.Now.
+	Now    func() time.Time
+	Logger *slog.Logger
+	// Domain is echoed in publish acks.
+	Domain string
+}
+
+// ErrClosed is returned by operations on a stopped or deleted stream.
+var ErrClosed = errors.New("stream: closed")
+
+// Stream is one JetStream stream on this server: its configuration, its
+// message store and the logic that turns publishes into stored messages.
+//
+// Publishes are applied in arrival order by the stream's own goroutine;
+// each one is a deterministic function of the message, the stream state and
+// the time it is applied at, which is what a replicated log will feed later.
+type Stream struct {
+	opts    Options
+	created time.Time
+	store   store.Store
+	log     *slog.Logger
+
+	in   ingestQueue
+	quit chan struct{}
+	done chan struct{}
+
+	mu struct {
+		sync.RWMutex
+		cfg       jsapi.StreamConfig
+		closed    bool
+		dedupe    dedupeWindow
+		lastMsgID string
+		observers []Observer
+	}
+}
+
+// Observer is told about every message the stream stores; consumers are
+// observers.
+type Observer interface {
+	NotifyNewMsg(seq uint64, subject string)
+}
+
+// New creates a stream with a memory or file store per cfg.Storage. cfg
+// must already be defaulted and validated (jsapi.StreamConfig.Normalize).
+func New(cfg *jsapi.StreamConfig, created time.Time, opts Options) (*Stream, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	clock := func() int64 { return opts.Now().UnixNano() }
+	st, err := store.NewMemStore(storeConfig(cfg), clock)
+	if err != nil {
+		return nil, fmt.Errorf("stream %q: create store: %w", cfg.Name, err)
+	}
+	s := &Stream{
+		opts:    opts,
+		created: created.UTC(),
+		store:   st,
+		log:     opts.Logger.With("stream", cfg.Name),
+		quit:    make(chan struct{}),
+		done:    make(chan struct{}),
+	}
+	s.mu.cfg = *cfg.Clone()
+	s.in.signal = make(chan struct{}, 1)
+	go s.run()
+	return s, nil
+}
+
+// storeConfig derives the store's limits from a stream configuration.
+func storeConfig(cfg *jsapi.StreamConfig) store.StreamConfig {
+	sc := store.StreamConfig{
+		MaxMsgs:              cfg.MaxMsgs,
+		MaxBytes:             cfg.MaxBytes,
+		MaxAge:               cfg.MaxAge,
+		MaxMsgsPerSubject:    cfg.MaxMsgsPer,
+		MaxMsgSize:           cfg.MaxMsgSize,
+		DiscardNewPerSubject: cfg.DiscardNewPer,
+		AllowMsgTTL:          cfg.AllowMsgTTL,
+		FirstSeq:             cfg.FirstSeq,
+	}
+	if cfg.Discard == jsapi.DiscardNew {
+		sc.Discard = store.DiscardNew
+	}
+	return sc
+}
+
+// Name is the stream's name.
+func (s *Stream) Name() string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.mu.cfg.Name
+}
+
+// Config returns a copy of the configuration.
+func (s *Stream) Config() jsapi.StreamConfig {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return *s.mu.cfg.Clone()
+}
+
+// Created is when the stream was created.
+func (s *Stream) Created() time.Time { return s.created }
+
+// Store is the stream's message store.
+func (s *Stream) Store() store.Store { return s.store }
+
+// Retention is the stream's retention policy.
+func (s *Stream) Retention() jsapi.RetentionPolicy {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.mu.cfg.Retention
+}
+
+// AddObserver registers o to hear about new messages.
+func (s *Stream) AddObserver(o Observer) {
+	s.mu.Lock()
+	s.mu.observers = append(s.mu.observers, o)
+	s.mu.Unlock()
+}
+
+// RemoveObserver unregisters o.
+func (s *Stream) RemoveObserver(o Observer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, x := range s.mu.observers {
+		if x == o {
+			s.mu.observers = append(s.mu.observers[:i], s.mu.observers[i+1:]...)
+			return
+		}
+	}
+}
+
+// Update applies a new configuration, already checked against the old one
+// (jsapi.StreamConfig.CheckUpdate).
+func (s *Stream) Update(cfg *jsapi.StreamConfig) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.mu.closed {
+		return ErrClosed
+	}
+	if err := s.store.UpdateConfig(storeConfig(cfg)); err != nil {
+		return fmt.Errorf("stream %q: update store: %w", cfg.Name, err)
+	}
+	s.mu.cfg = *cfg.Clone()
+	s.store.ExpireMsgs(s.opts.Now().UnixNano())
+	return nil
+}
+
+// Info describes the stream. subjectsFilter, if set, fills the per-subject
+// counts; withDeleted lists deleted sequences.
+func (s *Stream) Info(subjectsFilter string, withDeleted bool, consumers int) *jsapi.StreamInfo {
+	cfg := s.Config()
+	st := s.store.State()
+	si := &jsapi.StreamInfo{
+		Config:    cfg,
+		Created:   s.created,
+		TimeStamp: s.opts.Now().UTC(),
+		Domain:    s.opts.Domain,
+		State: jsapi.StreamState{
+			Msgs:        st.Msgs,
+			Bytes:       st.Bytes,
+			FirstSeq:    st.FirstSeq,
+			LastSeq:     st.LastSeq,
+			NumSubjects: st.NumSubjects,
+			NumDeleted:  st.NumDeleted,
+			Consumers:   consumers,
+		},
+	}
+	si.State.FirstTime = unixTime(st.FirstTS)
+	si.State.LastTime = unixTime(st.LastTS)
+	if subjectsFilter != "" {
+		si.State.Subjects = s.store.SubjectsTotals(subjectsFilter)
+	}
+	if withDeleted {
+		si.State.Deleted = s.store.DeletedSeqs()
+	}
+	return si
+}
+
+// unixTime renders a store timestamp; zero stays the zero time, which
+// encodes as the reference's "0001-01-01T00:00:00Z".
+func unixTime(ns int64) time.Time {
+	if ns == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, ns).UTC()
+}
+
+// Stop halts the stream's goroutine and closes its store, keeping data
+// (memory streams lose it, as with the reference).
+func (s *Stream) Stop() { s.shutdown(false) }
+
+// Delete halts the stream and deletes its data.
+func (s *Stream) Delete() { s.shutdown(true) }
+
+func (s *Stream) shutdown(deleteData bool) {
+	s.mu.Lock()
+	if s.mu.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.mu.closed = true
+	s.mu.Unlock()
+	close(s.quit)
+	<-s.done
+	if deleteData {
+		_ = s.store.Delete()
+	} else {
+		_ = s.store.Stop()
+	}
+}
