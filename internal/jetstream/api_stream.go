@@ -56,6 +56,7 @@ func (a *jsAccount) streamCreate(m *apiMsg) {
 		return
 	}
 	cfg := &req.StreamConfig
+	cfg.Metadata = withoutServerMetadata(cfg.Metadata)
 	if e := cfg.CheckCreateRequest(m.api.Stream); e != nil {
 		a.respondError(m, e)
 		return
@@ -205,7 +206,7 @@ func (e *streamEntry) directGetLast(prefix int) server.MsgHandler {
 }
 
 func (e *streamEntry) info(subjectsFilter string, deleted bool) *jsapi.StreamInfo {
-	return e.st.Info(subjectsFilter, deleted, e.numConsumers())
+	return decorateStreamInfo(e.st.Info(subjectsFilter, deleted, e.numConsumers()))
 }
 
 func (a *jsAccount) streamUpdate(m *apiMsg) {
@@ -215,6 +216,7 @@ func (a *jsAccount) streamUpdate(m *apiMsg) {
 		return
 	}
 	cfg := &req.StreamConfig
+	cfg.Metadata = withoutServerMetadata(cfg.Metadata)
 	if e := cfg.CheckCreateRequest(m.api.Stream); e != nil {
 		a.respondError(m, e)
 		return
