@@ -36,6 +36,10 @@ func (a *jsAccount) apiRequest(subject, reply string, hdr, data []byte) {
 		// as with the reference.
 		return
 	}
+	if as.Endpoint == jsapi.APIConsumerMsgNext {
+		a.pullRequest(as, reply, data)
+		return
+	}
 	m := apiMsg{acc: a, subject: subject, reply: reply, api: as}
 	m.hdr = append([]byte(nil), hdr...)
 	m.data = append([]byte(nil), data...)
@@ -107,6 +111,16 @@ func init() {
 		jsapi.APIStreamPurge:     (*jsAccount).streamPurge,
 		jsapi.APIStreamMsgGet:    (*jsAccount).streamMsgGet,
 		jsapi.APIStreamMsgDelete: (*jsAccount).streamMsgDelete,
+
+		jsapi.APIConsumerCreate:          (*jsAccount).consumerCreate,
+		jsapi.APIConsumerCreateEphemeral: (*jsAccount).consumerCreate,
+		jsapi.APIConsumerDurableCreate:   (*jsAccount).consumerCreate,
+		jsapi.APIConsumerInfo:            (*jsAccount).consumerInfo,
+		jsapi.APIConsumerDelete:          (*jsAccount).consumerDelete,
+		jsapi.APIConsumerNames:           (*jsAccount).consumerNames,
+		jsapi.APIConsumerList:            (*jsAccount).consumerList,
+		jsapi.APIConsumerPause:           (*jsAccount).consumerPause,
+		jsapi.APIConsumerUnpin:           (*jsAccount).consumerUnpin,
 	}
 }
 

@@ -148,11 +148,12 @@ func (e *streamEntry) subscribe(a *jsAccount, cfg *jsapi.StreamConfig) error {
 		e.subs = append(e.subs, sub)
 		return nil
 	}
-	var err error
+	err := e.subscribeConsumerTraffic(a, cfg.Name)
 	for _, subj := range cfg.Subjects {
-		if err = add(subj, e.st.Enqueue); err != nil {
+		if err != nil {
 			break
 		}
+		err = add(subj, e.st.Enqueue)
 	}
 	if err == nil && cfg.AllowDirect {
 		for _, p := range a.apiPrefixes() {
@@ -382,7 +383,6 @@ func (a *jsAccount) streamPurge(m *apiMsg) {
 		a.respondError(m, apiErr)
 		return
 	}
-	e.purged()
 	resp := jsapi.StreamPurgeResponse{Success: true, Purged: purged}
 	a.respond(m.reply, jsapi.SetType(&resp))
 }

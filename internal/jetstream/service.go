@@ -70,8 +70,9 @@ func (s *Service) Start() error {
 			return err
 		}
 	}
-	s.wg.Add(1)
+	s.wg.Add(2)
 	go s.apiLoop()
+	go s.housekeeping()
 	s.srv.SetJetStreamEnabled(true)
 	s.log.Info("JetStream enabled", "api_level", APILevel, "accounts", len(names))
 	return nil

@@ -171,6 +171,14 @@ func (s *Stream) processPublish(subject string, hdr, data []byte) (*jsapi.PubAck
 	for _, o := range s.mu.observers {
 		o.NotifyNewMsg(seq, subject)
 	}
+	for _, c := range s.mu.consumers {
+		c.NotifyNewMsg(seq, subject)
+	}
+	if cfg.Retention == jsapi.InterestPolicy && !s.neededLocked(seq, subject) {
+		// Nobody is interested: the publish is acknowledged but the
+		// message is not kept.
+		_, _ = s.store.RemoveMsg(seq)
+	}
 	return &jsapi.PubAck{Stream: cfg.Name, Sequence: seq, Domain: s.opts.Domain}, nil
 }
 

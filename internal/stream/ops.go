@@ -10,6 +10,14 @@ import (
 // Purge removes messages as a STREAM.PURGE request asks: all of them, those
 // on a subject filter, those below a sequence, or all but the newest keep.
 func (s *Stream) Purge(req *jsapi.StreamPurgeRequest) (uint64, *jsapi.ApiError) {
+	n, apiErr := s.purge(req)
+	if apiErr == nil {
+		s.notifyPurged()
+	}
+	return n, apiErr
+}
+
+func (s *Stream) purge(req *jsapi.StreamPurgeRequest) (uint64, *jsapi.ApiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cfg := &s.mu.cfg

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/natsnet/natsnet/internal/consumer"
 	"github.com/natsnet/natsnet/internal/jsapi"
 	"github.com/natsnet/natsnet/internal/store"
 )
@@ -53,6 +54,7 @@ type Stream struct {
 		dedupe    dedupeWindow
 		lastMsgID string
 		observers []Observer
+		consumers map[string]*consumer.Consumer
 	}
 }
 
@@ -224,7 +226,18 @@ func (s *Stream) shutdown(deleteData bool) {
 		return
 	}
 	s.mu.closed = true
+	consumers := make([]*consumer.Consumer, 0, len(s.mu.consumers))
+	for _, c := range s.mu.consumers {
+		consumers = append(consumers, c)
+	}
 	s.mu.Unlock()
+	for _, c := range consumers {
+		if deleteData {
+			c.Delete()
+		} else {
+			c.Stop()
+		}
+	}
 	close(s.quit)
 	<-s.done
 	if deleteData {
