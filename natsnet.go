@@ -49,7 +49,16 @@ func New(opts *Options) (*Server, error) {
 		return nil, err
 	}
 	if opts.JetStream {
-		s.AddService(jetstream.New(s, jetstream.Config{StoreDir: opts.StoreDir}))
+		cfg := jetstream.Config{StoreDir: opts.StoreDir, Domain: opts.JetStreamDomain}
+		for _, a := range opts.Accounts {
+			if a.JetStream != nil {
+				if cfg.Accounts == nil {
+					cfg.Accounts = make(map[string]*server.JetStreamLimits)
+				}
+				cfg.Accounts[a.Name] = a.JetStream
+			}
+		}
+		s.AddService(jetstream.New(s, cfg))
 	}
 	return &Server{s: s}, nil
 }

@@ -86,11 +86,11 @@ func applyAccounts(o *server.Options, v *conf.Value) ([]*server.User, []*server.
 				users = append(users, u...)
 				nkeys = append(nkeys, n...)
 			case "jetstream":
-				// Per-account JetStream limits arrive with JetStream; a
-				// plain enable is accepted now.
-				if f.Kind != conf.KindBool && f.Kind != conf.KindString && f.Kind != conf.KindMap {
-					return nil, nil, errAt(f, "account %q: invalid jetstream value", name)
+				lim, err := parseAccountJetStream(f)
+				if err != nil {
+					return nil, nil, err
 				}
+				o.Accounts[len(o.Accounts)-1].JetStream = lim
 			default:
 				if e.Map.UsedAsVariable(key) {
 					continue
@@ -245,4 +245,53 @@ func parseResponsePermission(v *conf.Value) (*server.ResponsePermission, error) 
 		return rp, nil
 	}
 	return nil, errAt(v, "allow_responses: expected a boolean or a block, got %s", v.Kind)
+}
+
+// parseAccountJetStream reads an account's jetstream setting: enabled,
+// disabled, or a block of limits.
+func parseAccountJetStream(v *conf.Value) (*server.JetStreamLimits, error) {
+	switch v.Kind {
+	case conf.KindBool:
+		if v.Bool {
+			return server.UnlimitedJetStream(), nil
+		}
+		return nil, nil
+	case conf.KindString:
+		switch strings.ToLower(v.Str) {
+		case "enabled", "enable", "true":
+			return server.UnlimitedJetStream(), nil
+		case "disabled", "disable", "false":
+			return nil, nil
+		}
+		return nil, errAt(v, "jetstream: expected enabled or disabled, got %q", v.Str)
+	case conf.KindMap:
+		lim := server.UnlimitedJetStream()
+		for key, e := range v.Map.All() {
+			var err error
+			var n int
+			switch strings.ToLower(key) {
+			case "max_memory", "max_mem", "mem", "memory":
+				n, err = intVal(e)
+				lim.MaxMemory = int64(n)
+			case "max_file", "max_store", "max_disk", "store", "disk":
+				n, err = intVal(e)
+				lim.MaxStore = int64(n)
+			case "max_streams", "streams":
+				lim.MaxStreams, err = intVal(e)
+			case "max_consumers", "consumers":
+				lim.MaxConsumers, err = intVal(e)
+			case "max_ack_pending":
+				lim.MaxAckPending, err = intVal(e)
+			case "max_bytes_required", "max_bytes":
+				lim.MaxBytesRequired, err = boolVal(e)
+			default:
+				err = errAt(e, "jetstream: unknown account limit %q", key)
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+		return lim, nil
+	}
+	return nil, errAt(v, "jetstream: expected a boolean, a string or a block, got %s", v.Kind)
 }

@@ -393,6 +393,16 @@ func applyJetStream(o *server.Options, v *conf.Value) error {
 				o.StoreDir, err = str(e)
 			case "enabled":
 				o.JetStream, err = boolVal(e)
+			case "max_memory_store", "max_mem_store", "max_mem", "max_memory":
+				var n int
+				n, err = intVal(e)
+				o.JetStreamMaxMemory = int64(n)
+			case "max_file_store", "max_file", "max_store":
+				var n int
+				n, err = intVal(e)
+				o.JetStreamMaxStore = int64(n)
+			case "domain":
+				o.JetStreamDomain, err = str(e)
 			default:
 				err = errAt(e, "jetstream: %q is not supported by natsnet yet", key)
 			}

@@ -62,6 +62,10 @@ func (a *jsAccount) consumerCreate(m *apiMsg) {
 		a.respondError(m, jsapi.NewMaximumConsumersLimitError())
 		return
 	}
+	if apiErr := a.checkConsumerLimit(); apiErr != nil {
+		a.respondError(m, apiErr)
+		return
+	}
 	if name == "" {
 		name = nuid.Next()
 		cfg.Name = name

@@ -32,7 +32,7 @@ func (a *jsAccount) accountInfo(m *apiMsg) {
 	info := jsapi.AccountInfo{
 		Tier: jsapi.Tier{
 			Memory: mem, Store: disk, Streams: streams, Consumers: consumers,
-			Limits: jsapi.AccountLimits{MaxMemory: -1, MaxStore: -1, MaxStreams: -1, MaxConsumers: -1},
+			Limits: accountLimits(a.limitsOf()),
 		},
 		Domain: a.svc.cfg.Domain,
 		API:    jsapi.APIStats{Level: APILevel, Total: total, Errors: errs},
@@ -86,6 +86,11 @@ func (a *jsAccount) streamCreate(m *apiMsg) {
 		a.respondError(m, jsapi.NewStreamSubjectOverlapError())
 		return
 	}
+	if apiErr := a.checkStreamLimitsLocked(cfg, nil); apiErr != nil {
+		a.mu.Unlock()
+		a.respondError(m, apiErr)
+		return
+	}
 	e, err := a.newStreamLocked(cfg)
 	a.mu.Unlock()
 	if err != nil {
@@ -124,7 +129,10 @@ func (a *jsAccount) overlapsLocked(name string, subjects []string) bool {
 // newStreamLocked creates a stream and subscribes its subjects. a.mu must
 // be held.
 func (a *jsAccount) newStreamLocked(cfg *jsapi.StreamConfig) (*streamEntry, error) {
-	st, err := stream.New(cfg, now(), stream.Options{Sender: a, Logger: a.svc.log, Domain: a.svc.cfg.Domain})
+	st, err := stream.New(cfg, now(), stream.Options{
+		Sender: a, Logger: a.svc.log, Domain: a.svc.cfg.Domain,
+		Admit: a.admit, Usage: a.usage.add,
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -244,6 +252,10 @@ func (a *jsAccount) streamUpdate(m *apiMsg) {
 	}
 	if a.overlapsLocked(cfg.Name, cfg.Subjects) {
 		a.respondErrorLocked(m, jsapi.NewStreamSubjectOverlapError())
+		return
+	}
+	if apiErr := a.checkStreamLimitsLocked(cfg, &old); apiErr != nil {
+		a.respondErrorLocked(m, apiErr)
 		return
 	}
 	if err := e.st.Update(cfg); err != nil {
@@ -434,4 +446,13 @@ func (a *jsAccount) streamMsgDelete(m *apiMsg) {
 	}
 	resp := jsapi.MsgDeleteResponse{Success: true}
 	a.respond(m.reply, jsapi.SetType(&resp))
+}
+
+// accountLimits renders limits for ACCOUNT INFO.
+func accountLimits(l *server.JetStreamLimits) jsapi.AccountLimits {
+	return jsapi.AccountLimits{
+		MaxMemory: l.MaxMemory, MaxStore: l.MaxStore, MaxStreams: l.MaxStreams,
+		MaxConsumers: l.MaxConsumers, MaxAckPending: l.MaxAckPending,
+		MaxBytesRequired: l.MaxBytesRequired,
+	}
 }

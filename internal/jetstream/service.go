@@ -20,9 +20,10 @@ const APILevel = 0
 type Config struct {
 	StoreDir string
 	Domain   string
-	// Accounts lists the accounts that get JetStream. Empty means the
-	// global account only.
-	Accounts []string
+	// Accounts maps the accounts that get JetStream to their limits. Empty
+	// means the global account only, without limits. Other accounts
+	// (except the system account) answer every request with 10039.
+	Accounts map[string]*server.JetStreamLimits
 }
 
 // Service is JetStream on one server: it answers the $JS.API for every
@@ -39,6 +40,7 @@ type Service struct {
 	mu struct {
 		sync.Mutex
 		accounts map[string]*jsAccount // guarded by mu
+		disabled []*server.Subscription
 		running  bool
 	}
 }
@@ -53,28 +55,42 @@ func New(srv *server.Server, cfg Config) *Service {
 
 // Start enables JetStream in the configured accounts.
 func (s *Service) Start() error {
-	names := s.cfg.Accounts
-	if len(names) == 0 {
-		names = []string{s.srv.GlobalAccount().Name}
+	accounts := s.cfg.Accounts
+	if len(accounts) == 0 {
+		accounts = map[string]*server.JetStreamLimits{s.srv.GlobalAccount().Name: nil}
 	}
 	s.mu.Lock()
 	s.mu.running = true
 	s.mu.Unlock()
-	for _, name := range names {
+	for name, lim := range accounts {
 		acc := s.srv.LookupAccount(name)
 		if acc == nil {
 			continue
 		}
-		if err := s.enableAccount(acc); err != nil {
+		if err := s.enableAccount(acc, lim); err != nil {
 			s.Stop()
 			return err
 		}
+	}
+	for _, acc := range s.srv.Accounts() {
+		if _, ok := accounts[acc.Name]; ok || acc == s.srv.SystemAccount() {
+			continue
+		}
+		d := &disabledAccount{acc: acc}
+		sub, err := acc.Subscribe(jsapi.APIAll, server.SubscribeOptions{}, d.request)
+		if err != nil {
+			s.Stop()
+			return err
+		}
+		s.mu.Lock()
+		s.mu.disabled = append(s.mu.disabled, sub)
+		s.mu.Unlock()
 	}
 	s.wg.Add(2)
 	go s.apiLoop()
 	go s.housekeeping()
 	s.srv.SetJetStreamEnabled(true)
-	s.log.Info("JetStream enabled", "api_level", APILevel, "accounts", len(names))
+	s.log.Info("JetStream enabled", "api_level", APILevel, "accounts", len(accounts))
 	return nil
 }
 
@@ -87,6 +103,10 @@ func (s *Service) Stop() {
 		return
 	}
 	s.mu.running = false
+	for _, sub := range s.mu.disabled {
+		sub.Unsubscribe()
+	}
+	s.mu.disabled = nil
 	accs := make([]*jsAccount, 0, len(s.mu.accounts))
 	for _, a := range s.mu.accounts {
 		accs = append(accs, a)
@@ -106,8 +126,8 @@ func (s *Service) Stop() {
 var apiSubjects = []string{"INFO", "STREAM.>", "CONSUMER.>", "ACCOUNT.>", "META.>", "SERVER.>"}
 
 // enableAccount subscribes the API in acc.
-func (s *Service) enableAccount(acc *server.Account) error {
-	ja := &jsAccount{svc: s, acc: acc}
+func (s *Service) enableAccount(acc *server.Account, lim *server.JetStreamLimits) error {
+	ja := &jsAccount{svc: s, acc: acc, limits: lim}
 	ja.mu.streams = make(map[string]*streamEntry)
 	prefixes := []string{jsapi.APIPrefix}
 	if s.cfg.Domain != "" {
@@ -134,6 +154,8 @@ type jsAccount struct {
 	svc     *Service
 	acc     *server.Account
 	apiSubs []*server.Subscription
+	limits  *server.JetStreamLimits // nil: unlimited
+	usage   usage
 
 	apiTotal, apiErrors uint64 // guarded by mu
 
@@ -210,3 +232,5 @@ func (a *jsAccount) respond(reply string, v any) {
 
 // now is the service clock.
 func now() time.Time { return time.Now() }
+
+var jsonMarshal = json.Marshal

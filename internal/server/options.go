@@ -94,6 +94,12 @@ type Options struct {
 
 	JetStream bool
 	StoreDir  string
+	// JetStreamMaxMemory and JetStreamMaxStore bound the server's JetStream
+	// storage (0: unlimited).
+	JetStreamMaxMemory int64
+	JetStreamMaxStore  int64
+	// JetStreamDomain is the JetStream domain ($JS.<domain>.API).
+	JetStreamDomain string
 
 	// Tags are free-form labels reported in server info.
 	Tags []string
@@ -105,6 +111,25 @@ type Options struct {
 // AccountConfig is an account declared in the config file.
 type AccountConfig struct {
 	Name string
+	// JetStream enables JetStream in the account with these limits; nil
+	// leaves it disabled.
+	JetStream *JetStreamLimits
+}
+
+// JetStreamLimits bound an account's JetStream use. -1 (or 0 where noted)
+// means unlimited.
+type JetStreamLimits struct {
+	MaxMemory        int64 // bytes of memory storage
+	MaxStore         int64 // bytes of file storage
+	MaxStreams       int
+	MaxConsumers     int
+	MaxAckPending    int  // 0: the default
+	MaxBytesRequired bool // streams must set max_bytes
+}
+
+// UnlimitedJetStream is the limit set of an account with no limits.
+func UnlimitedJetStream() *JetStreamLimits {
+	return &JetStreamLimits{MaxMemory: -1, MaxStore: -1, MaxStreams: -1, MaxConsumers: -1}
 }
 
 // User is a user/password (plain or bcrypt) credential.

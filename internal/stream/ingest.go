@@ -151,6 +151,11 @@ func (s *Stream) processPublish(subject string, hdr, data []byte) (*jsapi.PubAck
 			ttl = d
 		}
 	}
+	if s.opts.Admit != nil {
+		if apiErr := s.opts.Admit(cfg.Storage, store.MsgSize(subject, hdr, data)); apiErr != nil {
+			return nil, apiErr
+		}
+	}
 	seq, _, err := s.store.StoreMsg(subject, hdr, data, ttl)
 	if err != nil {
 		return nil, storeError(err)

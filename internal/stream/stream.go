@@ -26,6 +26,11 @@ type Options struct {
 	Logger *slog.Logger
 	// Domain is echoed in publish acks.
 	Domain string
+	// Admit, if set, may refuse a message of size bytes before it is
+	// stored (account limits).
+	Admit func(storage jsapi.StorageType, size uint64) *jsapi.ApiError
+	// Usage, if set, is told of every change in stored bytes.
+	Usage func(storage jsapi.StorageType, deltaBytes int64)
 }
 
 // ErrClosed is returned by operations on a stopped or deleted stream.
@@ -88,6 +93,10 @@ func New(cfg *jsapi.StreamConfig, created time.Time, opts Options) (*Stream, err
 	}
 	s.mu.cfg = *cfg.Clone()
 	s.in.signal = make(chan struct{}, 1)
+	if opts.Usage != nil {
+		storage := cfg.Storage
+		st.RegisterStorageUpdates(func(_, bytes int64, _ uint64, _ string) { opts.Usage(storage, bytes) })
+	}
 	go s.run()
 	return s, nil
 }
