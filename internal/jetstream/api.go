@@ -92,7 +92,11 @@ func (a *jsAccount) serve(m *apiMsg) {
 		a.respondError(m, jsapi.NewNotEnabledForAccountError())
 		return
 	}
+	a.lastResp = nil
 	h(a, m)
+	if a.lastResp != nil {
+		a.auditAPI(m, a.lastResp)
+	}
 }
 
 // apiHandlers maps endpoints to handlers; endpoints not listed answer with

@@ -77,6 +77,7 @@ func (a *jsAccount) consumerCreate(m *apiMsg) {
 	}
 	resp := jsapi.ConsumerCreateResponse{ConsumerInfo: decorateConsumerInfo(c.Info())}
 	a.respond(m.reply, jsapi.SetType(&resp))
+	a.consumerAdvisory(jsapi.AdvisoryConsumerCreated, m.api.Stream, name, jsapi.CreateEvent)
 }
 
 // updateConsumer handles a create request for a consumer that exists.
@@ -190,6 +191,7 @@ func (a *jsAccount) consumerDelete(m *apiMsg) {
 	e.st.RemoveConsumer(c.Name())
 	resp := jsapi.ConsumerDeleteResponse{Success: true}
 	a.respond(m.reply, jsapi.SetType(&resp))
+	a.consumerAdvisory(jsapi.AdvisoryConsumerDeleted, m.api.Stream, c.Name(), jsapi.DeleteEvent)
 }
 
 func (a *jsAccount) consumerNames(m *apiMsg) {

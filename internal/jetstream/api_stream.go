@@ -99,6 +99,7 @@ func (a *jsAccount) streamCreate(m *apiMsg) {
 	}
 	resp := jsapi.StreamCreateResponse{StreamInfo: e.info("", false), DidCreate: true}
 	a.respond(m.reply, jsapi.SetType(&resp))
+	a.streamAdvisory(jsapi.AdvisoryStreamCreated, cfg.Name, jsapi.CreateEvent)
 }
 
 // sameConfig reports whether two normalized configs are equal.
@@ -271,6 +272,7 @@ func (a *jsAccount) streamUpdate(m *apiMsg) {
 	}
 	resp := jsapi.StreamUpdateResponse{StreamInfo: e.info("", false)}
 	a.respond(m.reply, jsapi.SetType(&resp))
+	a.streamAdvisory(jsapi.AdvisoryStreamUpdated, cfg.Name, jsapi.ModifyEvent)
 }
 
 // respondErrorLocked is respondError for callers holding a.mu.
@@ -377,6 +379,7 @@ func (a *jsAccount) streamDelete(m *apiMsg) {
 	e.stop(true)
 	resp := jsapi.StreamDeleteResponse{Success: true}
 	a.respond(m.reply, jsapi.SetType(&resp))
+	a.streamAdvisory(jsapi.AdvisoryStreamDeleted, m.api.Stream, jsapi.DeleteEvent)
 }
 
 func (a *jsAccount) streamPurge(m *apiMsg) {

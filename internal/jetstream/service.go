@@ -156,6 +156,9 @@ type jsAccount struct {
 	apiSubs []*server.Subscription
 	limits  *server.JetStreamLimits // nil: unlimited
 	usage   usage
+	// lastResp is the last API response sent; only the API goroutine
+	// touches it.
+	lastResp []byte
 
 	apiTotal, apiErrors uint64 // guarded by mu
 
@@ -217,7 +220,8 @@ func (a *jsAccount) Send(subject, reply string, hdr, data []byte) {
 // HasInterest reports whether anyone listens on subject in the account.
 func (a *jsAccount) HasInterest(subject string) bool { return a.acc.HasInterest(subject) }
 
-// respond sends a JSON API response.
+// respond sends a JSON API response. The API goroutine keeps the last one
+// for the audit advisory.
 func (a *jsAccount) respond(reply string, v any) {
 	if reply == "" {
 		return
@@ -227,6 +231,7 @@ func (a *jsAccount) respond(reply string, v any) {
 		a.svc.log.Error("encode API response", "err", err)
 		return
 	}
+	a.lastResp = b
 	a.acc.Publish(reply, "", nil, b)
 }
 
