@@ -115,6 +115,8 @@ func init() {
 		jsapi.APIStreamPurge:     (*jsAccount).streamPurge,
 		jsapi.APIStreamMsgGet:    (*jsAccount).streamMsgGet,
 		jsapi.APIStreamMsgDelete: (*jsAccount).streamMsgDelete,
+		jsapi.APIStreamSnapshot:  (*jsAccount).streamSnapshot,
+		jsapi.APIStreamRestore:   (*jsAccount).streamRestore,
 
 		jsapi.APIConsumerCreate:          (*jsAccount).consumerCreate,
 		jsapi.APIConsumerCreateEphemeral: (*jsAccount).consumerCreate,

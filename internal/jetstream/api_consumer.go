@@ -118,6 +118,11 @@ func normalizedConsumer(c *jsapi.ConsumerConfig) jsapi.ConsumerConfig {
 
 // newConsumer creates, registers and starts a consumer.
 func (a *jsAccount) newConsumer(e *streamEntry, name string, cfg *jsapi.ConsumerConfig) (*consumer.Consumer, error) {
+	return a.newConsumerWithState(e, name, cfg, nil)
+}
+
+// newConsumerWithState is newConsumer resuming from saved state (restores).
+func (a *jsAccount) newConsumerWithState(e *streamEntry, name string, cfg *jsapi.ConsumerConfig, state *store.ConsumerState) (*consumer.Consumer, error) {
 	ackPolicy := store.AckExplicit
 	switch cfg.AckPolicy {
 	case jsapi.AckNone:
@@ -128,6 +133,12 @@ func (a *jsAccount) newConsumer(e *streamEntry, name string, cfg *jsapi.Consumer
 	cs, err := e.st.Store().ConsumerStore(name, store.ConsumerConfig{AckPolicy: ackPolicy, MaxDeliver: cfg.MaxDeliver})
 	if err != nil {
 		return nil, err
+	}
+	if state != nil {
+		if err := cs.Update(state); err != nil {
+			_ = cs.Delete()
+			return nil, err
+		}
 	}
 	c, err := consumer.New(name, cfg, now(), consumer.Options{
 		Stream:   e.st,
@@ -141,6 +152,7 @@ func (a *jsAccount) newConsumer(e *streamEntry, name string, cfg *jsapi.Consumer
 		return nil, err
 	}
 	e.st.AddConsumer(c)
+	e.setConsumerStore(name, cs)
 	c.Start()
 	return c, nil
 }
@@ -189,6 +201,7 @@ func (a *jsAccount) consumerDelete(m *apiMsg) {
 	}
 	c.Delete()
 	e.st.RemoveConsumer(c.Name())
+	e.setConsumerStore(c.Name(), nil)
 	resp := jsapi.ConsumerDeleteResponse{Success: true}
 	a.respond(m.reply, jsapi.SetType(&resp))
 	a.consumerAdvisory(jsapi.AdvisoryConsumerDeleted, m.api.Stream, c.Name(), jsapi.DeleteEvent)

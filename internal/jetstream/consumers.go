@@ -108,6 +108,7 @@ func (a *jsAccount) consumerChores(now time.Time) {
 			if c.IsInactive(now) {
 				c.Delete()
 				e.st.RemoveConsumer(c.Name())
+				e.setConsumerStore(c.Name(), nil)
 				continue
 			}
 			if c.Config().DeliverSubject != "" {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/natsnet/natsnet/internal/jsapi"
 	"github.com/natsnet/natsnet/internal/server"
+	"github.com/natsnet/natsnet/internal/store"
 	"github.com/natsnet/natsnet/internal/stream"
 )
 
@@ -172,6 +173,37 @@ type jsAccount struct {
 type streamEntry struct {
 	st   *stream.Stream
 	subs []*server.Subscription
+
+	mu struct {
+		sync.Mutex
+		// cstores are the consumers' state stores, for backups.
+		cstores map[string]store.ConsumerStore
+	}
+}
+
+// consumerState returns a consumer's encoded durable state.
+func (e *streamEntry) consumerState(name string) ([]byte, error) {
+	e.mu.Lock()
+	cs, ok := e.mu.cstores[name]
+	e.mu.Unlock()
+	if !ok {
+		return nil, errNotFound
+	}
+	return cs.EncodedState()
+}
+
+// setConsumerStore records (or with nil forgets) a consumer's state store.
+func (e *streamEntry) setConsumerStore(name string, cs store.ConsumerStore) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if cs == nil {
+		delete(e.mu.cstores, name)
+		return
+	}
+	if e.mu.cstores == nil {
+		e.mu.cstores = make(map[string]store.ConsumerStore)
+	}
+	e.mu.cstores[name] = cs
 }
 
 func (a *jsAccount) unsubscribeAPI() {

@@ -77,6 +77,26 @@ func (a *Account) Publish(subject, reply string, hdr, data []byte) bool {
 // HasInterest reports whether anyone subscribes to a literal subject.
 func (a *Account) HasInterest(subject string) bool { return a.sl.HasInterest(subject) }
 
+// HasExactSubscription reports whether someone subscribes to exactly this
+// literal subject, not through a wildcard (a client's request inbox
+// wildcard matches every inbox subject it will later subscribe to).
+func (a *Account) HasExactSubscription(subject string) bool {
+	r := a.sl.Match(subject)
+	for _, sub := range r.Plain {
+		if string(sub.subject) == subject {
+			return true
+		}
+	}
+	for _, g := range r.Queues {
+		for _, sub := range g.Members {
+			if string(sub.subject) == subject {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Service is an in-process subsystem whose life follows the server's.
 type Service interface {
 	// Start runs after the client listener opens.
