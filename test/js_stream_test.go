@@ -228,3 +228,36 @@ func TestJSDirectGet(t *testing.T) {
 		t.Fatalf("no direct: %v", err)
 	}
 }
+
+func TestJSSubjectTransformAndRepublish(t *testing.T) {
+	t.Parallel()
+	_, nc, js := startJS(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	rp, err := nc.SubscribeSync("mirror.>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := js.CreateStream(ctx, jetstream.StreamConfig{
+		Name: "T", Subjects: []string{"in.*"}, Storage: jetstream.MemoryStorage,
+		SubjectTransform: &jetstream.SubjectTransformConfig{Source: "in.*", Destination: "stored.{{wildcard(1)}}"},
+		RePublish:        &jetstream.RePublish{Source: ">", Destination: "mirror.>"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.Publish(ctx, "in.a", []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	m, err := st.GetMsg(ctx, 1)
+	if err != nil || m.Subject != "stored.a" {
+		t.Fatalf("stored %v %+v", err, m)
+	}
+	rm, err := rp.NextMsg(time.Second)
+	if err != nil || rm.Subject != "mirror.stored.a" || rm.Header.Get("Nats-Sequence") != "1" || rm.Header.Get("Nats-Stream") != "T" {
+		t.Fatalf("republished %v %+v", err, rm)
+	}
+}

@@ -151,6 +151,11 @@ func (s *Stream) processPublish(subject string, hdr, data []byte) (*jsapi.PubAck
 			ttl = d
 		}
 	}
+	if tr := cfg.SubjectTransform; tr != nil && tr.Destination != "" {
+		if tr.Source == "" || matches(tr.Source, subject) {
+			subject = mapSubject(tr.Source, tr.Destination, subject)
+		}
+	}
 	if s.opts.Admit != nil {
 		if apiErr := s.opts.Admit(cfg.Storage, store.MsgSize(subject, hdr, data)); apiErr != nil {
 			return nil, apiErr
