@@ -227,8 +227,14 @@ func (a *jsAccount) streamUpdate(m *apiMsg) {
 	}
 	cfg := &req.StreamConfig
 	cfg.Metadata = withoutServerMetadata(cfg.Metadata)
-	if e := cfg.CheckCreateRequest(m.api.Stream); e != nil {
-		a.respondError(m, e)
+	// The request checks of a create apply, except that an update may seal
+	// the stream (the object store's Seal does).
+	sealed := cfg.Sealed
+	cfg.Sealed = false
+	apiErr := cfg.CheckCreateRequest(m.api.Stream)
+	cfg.Sealed = sealed
+	if apiErr != nil {
+		a.respondError(m, apiErr)
 		return
 	}
 	if e := cfg.Normalize(jsapi.CheckOptions{Pedantic: req.Pedantic}); e != nil {
@@ -453,9 +459,14 @@ func (a *jsAccount) streamMsgDelete(m *apiMsg) {
 
 // accountLimits renders limits for ACCOUNT INFO.
 func accountLimits(l *server.JetStreamLimits) jsapi.AccountLimits {
-	return jsapi.AccountLimits{
+	out := jsapi.AccountLimits{
 		MaxMemory: l.MaxMemory, MaxStore: l.MaxStore, MaxStreams: l.MaxStreams,
 		MaxConsumers: l.MaxConsumers, MaxAckPending: l.MaxAckPending,
+		MemoryMaxStreamBytes: -1, StoreMaxStreamBytes: -1,
 		MaxBytesRequired: l.MaxBytesRequired,
 	}
+	if out.MaxAckPending == 0 {
+		out.MaxAckPending = -1 // no account cap: the reference reports -1
+	}
+	return out
 }

@@ -14,8 +14,10 @@ import (
 
 // APILevel is the JetStream API level whose features natsnet implements in
 // full. It is advertised to clients and checked against
-// Nats-Required-Api-Level.
-const APILevel = 0
+// Nats-Required-Api-Level. Level 1 is per-message TTLs, subject delete
+// markers, consumer pause and priority groups; clients gate on it (a KV
+// bucket's LimitMarkerTTL needs it).
+const APILevel = 1
 
 // Config configures the JetStream service.
 type Config struct {
@@ -247,6 +249,13 @@ func (e *streamEntry) stop(deleteData bool) {
 // Send publishes in the account; it makes jsAccount a stream.Sender.
 func (a *jsAccount) Send(subject, reply string, hdr, data []byte) {
 	a.acc.Publish(subject, reply, hdr, data)
+}
+
+// SendMsg delivers a stream message to a consumer's deliver subject or
+// pull inbox under its original subject; it makes jsAccount a
+// consumer.MsgSender.
+func (a *jsAccount) SendMsg(deliverTo, subject, reply string, hdr, data []byte) {
+	a.acc.PublishAs(deliverTo, subject, reply, hdr, data)
 }
 
 // HasInterest reports whether anyone listens on subject in the account.

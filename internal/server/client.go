@@ -156,8 +156,8 @@ func (c *client) readLoop() {
 		if n > 0 {
 			c.lastActivity.Store(time.Now().UnixNano())
 			perr := c.parser.Parse(buf[:n], c)
-			c.flushPending()
 			c.flushStats()
+			c.flushPending()
 			if c.stall != nil {
 				c.waitStall()
 			}

@@ -279,6 +279,9 @@ func (c *client) unsubscribeMax(sub *subscription) {
 
 // ProcessPing answers PING with PONG.
 func (c *client) ProcessPing() error {
+	// Make this read's statistics visible before the PONG: clients flush
+	// and then read monitoring.
+	c.flushStats()
 	c.enqueue([]byte("PONG\r\n"))
 	return nil
 }

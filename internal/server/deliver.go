@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/natsnet/natsnet/internal/proto"
+	"github.com/natsnet/natsnet/internal/sublist"
 )
 
 // processMsg delivers one published message to the interest in acc. from is
@@ -13,7 +14,11 @@ import (
 // This is the hot path: with a cached sublist match and no subscribers it
 // allocates nothing.
 func (s *Server) processMsg(from *client, acc *Account, subj, reply []byte, hdrLen int, payload []byte) bool {
-	r := acc.sl.MatchBytes(subj)
+	return s.deliverAll(from, acc.sl.MatchBytes(subj), subj, reply, hdrLen, payload)
+}
+
+// deliverAll delivers a message, under the subject subj, to the interest r.
+func (s *Server) deliverAll(from *client, r *sublist.Result[*subscription], subj, reply []byte, hdrLen int, payload []byte) bool {
 	delivered := false
 	for _, sub := range r.Plain {
 		if from != nil && sub.client == from && !from.echo {

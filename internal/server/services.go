@@ -74,6 +74,23 @@ func (a *Account) Publish(subject, reply string, hdr, data []byte) bool {
 	return a.srv.processMsg(nil, a, []byte(subject), []byte(reply), hdrLen, payload)
 }
 
+// PublishAs delivers a message to the subscribers of deliverTo while
+// presenting it under subject, as JetStream does when it hands a stream's
+// message to a consumer's deliver subject or pull inbox. It reports whether
+// anyone received it.
+func (a *Account) PublishAs(deliverTo, subject, reply string, hdr, data []byte) bool {
+	hdrLen := -1
+	payload := data
+	if hdr != nil {
+		hdrLen = len(hdr)
+		payload = make([]byte, 0, len(hdr)+len(data))
+		payload = append(payload, hdr...)
+		payload = append(payload, data...)
+	}
+	r := a.sl.Match(deliverTo)
+	return a.srv.deliverAll(nil, r, []byte(subject), []byte(reply), hdrLen, payload)
+}
+
 // HasInterest reports whether anyone subscribes to a literal subject.
 func (a *Account) HasInterest(subject string) bool { return a.sl.HasInterest(subject) }
 
