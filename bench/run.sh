@@ -23,6 +23,7 @@ NATS_CLI=${NATS_CLI:-}        # path to the `nats` CLI (default: built into $TOO
 REF_BIN=${REF_BIN:-}          # path to the reference nats-server (default: built into $TOOLS_DIR)
 NATSNET_BIN=${NATSNET_BIN:-}  # path to natsnet (default: go build ./cmd/natsnet)
 CONNS_BIN=${CONNS_BIN:-}      # path to the idle-connection holder (default: go build ./bench/conns)
+JSCONS_BIN=${JSCONS_BIN:-}    # path to the durable-consumer creator (default: go build ./bench/jsconsumers)
 
 WORKLOADS=${WORKLOADS:-core}  # comma list of groups: core, js (or "all")
 REPEAT=${REPEAT:-3}
@@ -40,7 +41,8 @@ JS_SYNC_MSGS=${JS_SYNC_MSGS:-10000}   # js pub sync
 JS_MSGS=${JS_MSGS:-200000}            # js pub async / fetch / ordered / get batch
 JS_GET_MSGS=${JS_GET_MSGS:-20000}     # js get sync
 JS_BATCH=${JS_BATCH:-500}
-JS_STORAGE=${JS_STORAGE:-file}
+JS_STORAGE=${JS_STORAGE:-memory}      # stream storage: memory or file (natsnet keeps "file" streams in memory too)
+JS_CONSUMERS=${JS_CONSUMERS:-10000}   # idle durable pull consumers held for the JetStream RSS figure
 
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-120}   # seconds before one `nats bench` run is declared failed
 SUB_SETTLE=${SUB_SETTLE:-1}           # fallback wait (s) for subscriptions when /varz is unusable
@@ -54,6 +56,7 @@ unset NATS_URL NATS_CONTEXT NATS_USER NATS_PASSWORD NATS_TOKEN NATS_CREDS NATS_N
 # Helpers
 # ---------------------------------------------------------------------------
 STAMP=$(date +%Y%m%d-%H%M%S)
+NATSNET_SRC="given by NATSNET_BIN; repo HEAD $(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo "?") at start"
 RUN_DIR=$OUT_DIR/run-$STAMP             # raw outputs and server logs of this run
 RESULTS_FILE=$OUT_DIR/results-$STAMP.txt
 TMP_DIR=$(mktemp -d "${TMPDIR:-/tmp}/natsnet-bench.XXXXXX")   # JetStream stores
@@ -161,7 +164,7 @@ install_tool() {
 
 prepare_tools() {
     mkdir -p "$TOOLS_DIR" "$RUN_DIR/raw"
-    command -v go >/dev/null || [[ -n $NATS_CLI && -n $REF_BIN && -n $NATSNET_BIN && -n $CONNS_BIN ]] ||
+    command -v go >/dev/null || [[ -n $NATS_CLI && -n $REF_BIN && -n $NATSNET_BIN && -n $CONNS_BIN && -n $JSCONS_BIN ]] ||
         die "go is not on PATH"
     if [[ -z $NATS_CLI ]]; then
         install_tool nats "github.com/nats-io/natscli/nats@$NATSCLI_VERSION" "$NATSCLI_VERSION"
@@ -172,6 +175,9 @@ prepare_tools() {
         REF_BIN=$TOOLS_DIR/nats-server
     fi
     if [[ -z $NATSNET_BIN ]]; then
+        NATSNET_SRC="built from the working tree at $(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo "?")"
+        [[ -n $(git -C "$REPO_ROOT" status --porcelain --untracked-files=no -- . ":(exclude)bench" 2>/dev/null) ]] &&
+            NATSNET_SRC+=" + uncommitted changes"
         log "building natsnet (go build ./cmd/natsnet)"
         (cd "$REPO_ROOT" && go build -o "$TOOLS_DIR/natsnet" ./cmd/natsnet) ||
             die "go build ./cmd/natsnet failed (set NATSNET_BIN=/path/to/server to bench another binary)"
@@ -181,8 +187,13 @@ prepare_tools() {
         (cd "$REPO_ROOT" && go build -o "$TOOLS_DIR/conns" ./bench/conns) || die "go build ./bench/conns failed"
         CONNS_BIN=$TOOLS_DIR/conns
     fi
+    if [[ -z $JSCONS_BIN ]]; then
+        (cd "$REPO_ROOT" && go build -o "$TOOLS_DIR/jsconsumers" ./bench/jsconsumers) ||
+            die "go build ./bench/jsconsumers failed"
+        JSCONS_BIN=$TOOLS_DIR/jsconsumers
+    fi
     local b
-    for b in "$NATS_CLI" "$REF_BIN" "$NATSNET_BIN" "$CONNS_BIN"; do
+    for b in "$NATS_CLI" "$REF_BIN" "$NATSNET_BIN" "$CONNS_BIN" "$JSCONS_BIN"; do
         [[ -x $b ]] || die "not an executable: $b"
     done
     # 1,000 held connections need more descriptors than the usual 1024 soft limit.
@@ -245,10 +256,14 @@ server_alive() { [[ -z ${SRV_PID[$1]:-} ]] || kill -0 "${SRV_PID[$1]}" 2>/dev/nu
 
 # ensure_up NAME: if the long-running server NAME has exited (crashed, or was
 # killed by something else on a shared machine), say so and start it again.
-# Counted in the report.
+# Counted in the report. A restarted server has lost its memory streams, so
+# the readers must not expect the streams filled before the restart.
 ensure_up() {
-    local name=$1
+    local name=$1 k
     server_alive "$name" && return 0
+    for k in "${!JS_FILLED[@]}"; do
+        [[ $k == "$name|"* ]] && unset "JS_FILLED[$k]"
+    done
     wait "${SRV_PID[$name]}" 2>/dev/null || true
     SRV_RESTARTS[$name]=$((SRV_RESTARTS[$name] + 1))
     log "WARNING: $name (pid ${SRV_PID[$name]}) exited unexpectedly; last lines of ${SRV_LOG[$name]}:"
@@ -478,6 +493,13 @@ run_core() {
 # Hooks: each wl_js_* function is one workload; add new ones to run_js.
 # Each repetition uses its own streams (nbs_rN for sync publish, nb_rN for
 # async publish and the readers), so repetitions do not see each other's data.
+#
+# The streams are created with `nats stream add`, never with `nats bench
+# --create`: the bench's own stream config sets allow_batched, which makes the
+# CLI require JetStream API level 3 (Nats-Required-Api-Level), and a server
+# advertising a lower level refuses it (10185). js_stream_add sends both
+# servers the same config, the one `nats bench --create` would send minus the
+# batch-publish flag and with unlimited max bytes.
 # ---------------------------------------------------------------------------
 # js_record WL SERVER OK [latency]: record msgs/s (and p50 when asked) from $OUT.
 js_record() {
@@ -492,27 +514,48 @@ js_record() {
     return 0
 }
 
+# js_stream_add SERVER REP STREAM SUBJECT [extra `nats stream add` flags...]:
+# create STREAM on SERVER, as `nats bench js pub --create` would (limits
+# retention, discard new, 2m duplicate window, direct get, R1, JS_STORAGE)
+# but without allow_batched and with unlimited max bytes. Output in
+# raw/stream-add-STREAM-SERVER-rREP.out.
+js_stream_add() {
+    local s=$1 rep=$2 stream=$3 subj=$4 out
+    shift 4
+    out=$RUN_DIR/raw/stream-add-$stream-$s-r$rep.out
+    if timeout "$BENCH_TIMEOUT" "$NATS_CLI" --no-context stream add "$stream" --defaults \
+        --subjects "$subj" --storage "$JS_STORAGE" --replicas 1 --retention limits --discard new \
+        --max-bytes=-1 --dupe-window 2m --allow-direct "$@" -s "${SRV_URL[$s]}" >"$out" 2>&1; then
+        return 0
+    fi
+    log "  FAILED: nats stream add $stream --subjects $subj --storage $JS_STORAGE ... on $s (see $out)"
+    tail -3 "$out" >&2 || true
+    return 1
+}
+
 wl_js_pub_sync() {
     local s=$1 rep=$2 ok=1
     raw_file js-pub-sync "$s" "$rep"
-    bench_run "$OUT" js pub sync "nbs.r$rep" --stream "nbs_r$rep" --create --storage "$JS_STORAGE" \
-        --msgs "$JS_SYNC_MSGS" --size "$MSG_SIZE" --clients 1 -s "${SRV_URL[$s]}" || ok=
+    js_stream_add "$s" "$rep" "nbs_r$rep" "nbs.r$rep" &&
+        bench_run "$OUT" js pub sync "nbs.r$rep" --stream "nbs_r$rep" \
+            --msgs "$JS_SYNC_MSGS" --size "$MSG_SIZE" --clients 1 -s "${SRV_URL[$s]}" || ok=
     js_record "6 js pub sync ($JS_STORAGE)" "$s" "$ok" lat
 }
 
 wl_js_pub_async() {
     local s=$1 rep=$2 ok=1
     raw_file js-pub-async "$s" "$rep"
-    bench_run "$OUT" js pub async "nb.r$rep" --stream "nb_r$rep" --create --storage "$JS_STORAGE" \
-        --batch "$JS_BATCH" --msgs "$JS_MSGS" --size "$MSG_SIZE" --clients 1 -s "${SRV_URL[$s]}" || ok=
+    js_stream_add "$s" "$rep" "nb_r$rep" "nb.r$rep" &&
+        bench_run "$OUT" js pub async "nb.r$rep" --stream "nb_r$rep" \
+            --batch "$JS_BATCH" --msgs "$JS_MSGS" --size "$MSG_SIZE" --clients 1 -s "${SRV_URL[$s]}" || ok=
     js_record "7 js pub async --batch $JS_BATCH ($JS_STORAGE)" "$s" "$ok"
     [[ -n $ok ]] && JS_FILLED["$s|$rep"]=1
     return 0
 }
 
-# js_filled SERVER REP: true when wl_js_pub_async filled stream nb_rREP on SERVER;
-# the readers below skip (and record a failure) otherwise, rather than wait
-# for messages that will never come.
+# js_filled SERVER REP: true when wl_js_pub_async filled stream nb_rREP on SERVER
+# (and SERVER has not been restarted since); the readers below skip (and
+# record a failure) otherwise, rather than wait for messages that will never come.
 js_filled() {
     [[ -n ${JS_FILLED["$1|$2"]:-} ]] && return 0
     log "  skipped on $1 (repetition $2): stream nb_r$2 was not filled by js pub async"
@@ -551,6 +594,43 @@ wl_js_get_batch() {
     js_record "11 js get batch (direct) --batch $JS_BATCH" "$s" "$ok"
 }
 
+# 12. memory: RSS of a fresh JetStream server with one empty stream, then with
+# JS_CONSUMERS idle durable pull consumers on it (created by bench/jsconsumers,
+# which exits once they exist: durable consumers need no client connection).
+# The stream sets max_consumers=JS_CONSUMERS on both servers: nats-server
+# 2.15 otherwise caps a stream at 1,000 consumers (default_max_consumers).
+wl_js_consumers() {
+    local s=$1 rep=$2 wl="12 js memory ($JS_CONSUMERS idle durable consumers)" idle base held rate out
+    mkdir -p "$TMP_DIR/jscons-$s-r$rep"
+    start_server "$s" "jscons-r$rep" -js -sd "$TMP_DIR/jscons-$s-r$rep"
+    sleep "$MEM_SETTLE"
+    idle=$(rss_kb "${SRV_PID[$s]}")
+    base= held= rate=
+    out=$RUN_DIR/raw/jsconsumers-$s-r$rep.out
+    if js_stream_add "$s" "$rep" "idle_r$rep" "idle.r$rep" --max-consumers "$JS_CONSUMERS"; then
+        sleep "$MEM_SETTLE"
+        base=$(rss_kb "${SRV_PID[$s]}")
+        if timeout "$BENCH_TIMEOUT" "$JSCONS_BIN" -s "${SRV_URL[$s]}" -stream "idle_r$rep" -n "$JS_CONSUMERS" \
+            >"$out" 2>&1 && grep -q '^ready ' "$out"; then
+            rate=$(sed -nE 's/^ready .*\(([0-9.]+) consumers\/s\).*/\1/p' "$out")
+            sleep "$MEM_SETTLE"
+            held=$(rss_kb "${SRV_PID[$s]}")
+        else
+            log "  FAILED: $JSCONS_BIN -s ${SRV_URL[$s]} -stream idle_r$rep -n $JS_CONSUMERS (see $out)"
+            tail -3 "$out" >&2 || true
+        fi
+    fi
+    server_alive "$s" || { log "  FAILED: $s exited (see ${SRV_LOG[$s]})"; tail -5 "${SRV_LOG[$s]}" >&2; idle= base= held= rate=; }
+    stop_server "$s"
+    record "$wl" "idle RSS, JetStream on MiB (lower is better)" "$s" "$(awk -v k="$idle" 'BEGIN{ if (k != "") printf "%.1f", k/1024 }')"
+    record "$wl" "RSS with 1 empty stream MiB (lower is better)" "$s" "$(awk -v k="$base" 'BEGIN{ if (k != "") printf "%.1f", k/1024 }')"
+    record "$wl" "RSS with $JS_CONSUMERS consumers MiB (lower is better)" "$s" \
+        "$(awk -v k="$held" 'BEGIN{ if (k != "") printf "%.1f", k/1024 }')"
+    record "$wl" "KiB per consumer (lower is better)" "$s" \
+        "$(awk -v a="$base" -v b="$held" -v n="$JS_CONSUMERS" 'BEGIN{ if (a != "" && b != "") printf "%.2f", (b-a)/n }')"
+    record "$wl" "consumer creates/s" "$s" "$rate"
+}
+
 run_js() {
     local s
     SRV_MODE[ref]=js SRV_MODE[natsnet]=js
@@ -565,6 +645,7 @@ run_js() {
     run_reps "10 js get sync" wl_js_get_sync
     run_reps "11 js get batch" wl_js_get_batch
     stop_all
+    run_reps "12 js memory, $JS_CONSUMERS consumers" wl_js_consumers   # starts its own fresh servers
 }
 
 # ---------------------------------------------------------------------------
@@ -603,10 +684,10 @@ report() {
         echo "natsnet benchmark — $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
         echo "machine: $(nproc) cores, $(uname -sr); loopback only; shared/noisy: compare ratios, not absolutes"
         echo "reference: $REF_BIN ($("$REF_BIN" --version 2>&1 | head -1))"
-        echo "natsnet:   $NATSNET_BIN ($(timeout 2 "$NATSNET_BIN" --version </dev/null 2>&1 | head -1 || true); repo $(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo "?"))"
+        echo "natsnet:   $NATSNET_BIN ($(timeout 2 "$NATSNET_BIN" --version </dev/null 2>&1 | head -1 || true); $NATSNET_SRC)"
         echo "client:    $NATS_CLI ($("$NATS_CLI" --version 2>&1 | head -1))"
         echo "workloads=$WORKLOADS repeat=$REPEAT size=${MSG_SIZE}B pub=$PUB_MSGS sub=$SUB_MSGS fanout=$FANOUT_MSGS x$FANOUT_SUBS" \
-             "service=$SVC_MSGS conns=$CONNS js_sync=$JS_SYNC_MSGS js=$JS_MSGS js_get=$JS_GET_MSGS storage=$JS_STORAGE"
+             "service=$SVC_MSGS conns=$CONNS js_sync=$JS_SYNC_MSGS js=$JS_MSGS js_get=$JS_GET_MSGS storage=$JS_STORAGE js_consumers=$JS_CONSUMERS"
         echo "figures are medians of $REPEAT runs; ratio = natsnet / reference (>1: natsnet higher)"
         if ((SRV_RESTARTS[ref] + SRV_RESTARTS[natsnet] > 0)); then
             echo "WARNING: servers exited unexpectedly and were restarted: reference ${SRV_RESTARTS[ref]}," \

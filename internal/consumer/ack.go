@@ -17,25 +17,14 @@ const (
 	reasonUnackedDeleted = "Unacknowledged message was deleted"
 )
 
-// ProcessAck handles a message published to an ack reply subject the
-// consumer generated ($JS.ACK.<stream>.<consumer>.<dc>.<sseq>.<dseq>.<ts>.<pending>).
-// body is the payload without headers: empty or +ACK, -NAK [delay], +WPI,
-// +NXT [pull request], +TERM [reason]. If reply is set (a double ack), an
-// empty message is sent to it once the ack has been applied. Subjects that
-// do not parse are ignored; acks of an ack none consumer get no reply, as
-// the reference does not even subscribe to them.
-func (c *Consumer) ProcessAck(subject, reply string, body []byte) {
-	ar, ok := jsapi.ParseAckReply(subject)
+// applyAckLocked applies one queued ack message (see ProcessAck).
+func (c *Consumer) applyAckLocked(m *inMsg, now time.Time) {
+	ar, ok := jsapi.ParseAckReply(m.subject)
 	if !ok {
 		return
 	}
 	sseq, dseq, dc := ar.StreamSeq, ar.ConsumerSeq, ar.Delivered
-	c.mu.Lock()
-	if c.closed {
-		c.mu.Unlock()
-		return
-	}
-	now := c.now()
+	body, reply := m.body, m.reply
 	c.suppressDeletionLocked(now)
 	respond := true
 	switch {
@@ -58,7 +47,6 @@ func (c *Consumer) ProcessAck(subject, reply string, body []byte) {
 	if reply != "" && respond && c.cfg.AckPolicy != jsapi.AckNone {
 		c.sendLocked(reply, "", nil, nil)
 	}
-	c.unlockAndFlush()
 }
 
 // ackLocked applies a positive ack of delivery (dseq, sseq) with delivery

@@ -215,10 +215,10 @@ func TestDoubleAck(t *testing.T) {
 	e.ackMsg(m, "+ACK", "_INBOX.r2")
 	eqSlice(t, "reply", describe(e.sender.take()), []string{"_INBOX.r2"})
 	// An ack for something never delivered is ignored.
-	e.c.ProcessAck("$JS.ACK.S.C.1.9.9.0.0", "_INBOX.r3", nil)
+	e.rawAck("$JS.ACK.S.C.1.9.9.0.0", "_INBOX.r3", nil)
 	eq(t, "no reply", len(e.sender.take()), 0)
 	// Subjects that are not ack replies are ignored.
-	e.c.ProcessAck("$JS.ACK.S.C.1.x.1.0.0", "_INBOX.r4", nil)
+	e.rawAck("$JS.ACK.S.C.1.x.1.0.0", "_INBOX.r4", nil)
 	eq(t, "no reply", len(e.sender.take()), 0)
 }
 

@@ -1,8 +1,10 @@
 package consumer
 
 import (
+	"context"
 	"errors"
 	"log/slog"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,6 +39,18 @@ type Sender interface {
 	HasInterest(subject string) bool
 }
 
+// MsgSender is implemented by a Sender that can route a message by one
+// subject while the receiver sees another, as the reference does for every
+// JetStream delivery: the message goes to the deliver subject (push) or the
+// request's inbox (pull), and the client sees the stream subject it was
+// stored under (KV and ordered consumers read keys from it). When the
+// Sender implements it, deliveries use SendMsg; status messages always use
+// Send.
+type MsgSender interface {
+	// SendMsg routes a message by deliverTo; the receiver sees subject.
+	SendMsg(deliverTo, subject, reply string, hdr, data []byte)
+}
+
 // Options are the collaborators of a consumer. Stream, Sender and Store are
 // required; the consumer owns Store and stops or deletes it.
 type Options struct {
@@ -69,8 +83,9 @@ const (
 	// and doubles with every flow-control reply.
 	flowControlMaxPending = 32 * 1024 * 1024
 	// maxStepDeliveries bounds the deliveries of one step, so that the
-	// outbox is flushed regularly.
-	maxStepDeliveries = 256
+	// outbox is flushed regularly and NotifyNewMsg (called by the stream
+	// on its publish path) never waits long for the lock.
+	maxStepDeliveries = 64
 	// maxOutbox is the number of queued effects above which the run loop
 	// waits for the flusher before stepping again.
 	maxOutbox = 4096
@@ -92,6 +107,7 @@ type Consumer struct {
 	stream  Stream
 	st      store.Store
 	sender  Sender
+	msgSend MsgSender // sender, if it implements MsgSender
 	cs      store.ConsumerStore
 	clock   func() time.Time
 	log     *slog.Logger
@@ -101,6 +117,10 @@ type Consumer struct {
 	sig  chan struct{} // wake-up for the run loop, capacity 1
 	quit chan struct{} // closed by Stop and Delete
 	wg   sync.WaitGroup
+
+	// Inbox of acks, pull requests and flow-control replies (inbox.go).
+	inMu sync.Mutex
+	in   []inMsg // guarded by inMu
 
 	mu sync.Mutex
 	// Everything below is guarded by mu.
@@ -196,6 +216,7 @@ func New(name string, cfg *jsapi.ConsumerConfig, created time.Time, opts Options
 	if c.clock == nil {
 		c.clock = time.Now
 	}
+	c.msgSend, _ = c.sender.(MsgSender)
 	if c.log == nil {
 		c.log = slog.Default()
 	}
@@ -298,7 +319,8 @@ func (c *Consumer) Start() {
 	c.started = true
 	c.wg.Add(1)
 	c.mu.Unlock()
-	go c.run()
+	labels := pprof.Labels("type", "consumer", "stream", c.sname, "consumer", c.name)
+	go pprof.Do(context.Background(), labels, func(context.Context) { c.run() })
 }
 
 // startLocked prepares the run-time state that depends on the clock.
@@ -357,6 +379,9 @@ func (c *Consumer) shutdown(status string, withPending bool) bool {
 	c.wg.Wait()
 
 	c.mu.Lock()
+	// Apply what arrived before the end: acks reach the store, queued
+	// pull requests are released with the others.
+	c.drainInboxLocked(c.now())
 	if c.waiting != nil {
 		for wr := c.waiting.head; wr != nil; wr = wr.next {
 			if withPending {

@@ -9,7 +9,8 @@ import (
 )
 
 // stepLocked does everything that is due at the clock's current time, in
-// this order: the end of a pause, the pin timeout, ack deadlines, push
+// this order: queued acks, pulls and flow-control replies, the end of a
+// pause, the pin timeout, ack deadlines, push
 // interest, deliveries, pull request housekeeping (expiry, interest,
 // heartbeats, no_wait completion) and push heartbeats. It returns when the
 // next step is due (zero: only on a signal) and whether deliveries stopped
@@ -17,6 +18,7 @@ import (
 func (c *Consumer) stepLocked() (time.Time, bool) {
 	now := c.now()
 	var next time.Time
+	c.drainInboxLocked(now)
 
 	paused := c.pausedLocked(now)
 	if paused {
@@ -55,10 +57,13 @@ func (c *Consumer) stepLocked() (time.Time, bool) {
 			}
 			next = earliest(next, c.hbDue)
 		}
-	} else {
+	} else if !r.more {
 		// No_wait requests end once the stream is exhausted, but not while
-		// delivery is held back by max_ack_pending or pacing.
-		eos := !r.more && !r.maxAck && r.wait.IsZero()
+		// delivery is held back by max_ack_pending or pacing. While a burst
+		// goes on (more), the housekeeping waits for its end: requests that
+		// get messages need no heartbeats, and expired ones are answered
+		// when delivery reaches them.
+		eos := !r.maxAck && r.wait.IsZero()
 		w, _ := c.processWaitingLocked(now, eos)
 		next = earliest(next, w)
 	}
@@ -265,7 +270,7 @@ func (c *Consumer) deliverOneLocked(cand candidate, now time.Time, r *deliverRes
 		}
 		c.scheduleLocked(seq)
 	}
-	c.sendLocked(dsubj, reply, hdr, data)
+	c.deliverMsgLocked(dsubj, sm.Subject, reply, hdr, data)
 	c.ldt = now
 	c.replay.delivered(sm.TS, now, c.sseq)
 	c.rate.take(now, sz)

@@ -103,7 +103,8 @@ func TestAckReplySubject(t *testing.T) {
 	sm, _ := e.stream.st.LoadMsg(2, nil)
 	want := fmt.Sprintf("$JS.ACK.S.C.1.2.2.%d.1", sm.TS)
 	eq(t, "reply", msgs[1].reply, want)
-	eq(t, "subject", msgs[1].subject, "d")
+	eq(t, "routed by the deliver subject", msgs[1].subject, "d")
+	eq(t, "seen under the stream subject", msgs[1].msgSubj, "foo.a")
 }
 
 func TestHeadersOnly(t *testing.T) {

@@ -10,19 +10,24 @@
 //
 // New takes a defaulted and validated jsapi.ConsumerConfig and Options:
 // the Stream (name, message store, retention, Acked), a Sender (Send,
-// HasInterest), the consumer's own store.ConsumerStore, a clock, a logger
-// and an advisory callback. The service then calls:
+// HasInterest; deliveries need MsgSender too, so that the client sees the
+// stream subject while the message is routed to the deliver subject or
+// inbox), the consumer's own store.ConsumerStore, a clock, a logger and an
+// advisory callback. The service then calls:
 //
 //   - Start, Stop (server shutdown: keeps state, 409 Server Shutdown to
 //     waiting pulls), Delete (409 Consumer Deleted, deletes state);
-//   - NotifyNewMsg for every stored message (in sequence order) and
-//     NotifyPurged after a purge or compaction;
+//   - NotifyNewMsg for every stored message (in sequence order),
+//     NotifyPurged after a purge or compaction, optionally NotifyRemoved
+//     for single removals (frees pending deliveries at once);
 //   - ProcessPull for $JS.API.CONSUMER.MSG.NEXT, ProcessAck for
-//     $JS.ACK.<stream>.<consumer>.>, ProcessFlowControl for $JS.FC replies,
-//     optionally InterestChanged when the deliver subject's interest moves;
+//     $JS.ACK.<stream>.<consumer>.>, ProcessFlowControl for $JS.FC
+//     replies: these only copy and queue (safe in inline handlers); the
+//     consumer's goroutine applies them in arrival order;
+//   - optionally InterestChanged when the deliver subject's interest moves;
 //   - Info, Config, UpdateConfig, Pause, Unpin, NeedsAck (interest
 //     retention), IsInactive (polled; the service deletes inactive
-//     consumers).
+//     consumers), EncodedState (snapshots).
 //
 // Lifecycle advisories (CREATED, DELETED) and the cluster block of Info are
 // the service's; the consumer publishes MAX_DELIVERIES, MSG_NAKED,
@@ -42,9 +47,11 @@
 // # Goroutine and timers
 //
 // Start runs one goroutine per consumer. It sleeps until the next due
-// event or a wake-up on a one-slot signal channel, then runs step: pause
-// end, pin timeout, ack deadlines (one min-heap, no per-message timers),
-// push interest, deliveries (at most 256 per step), pull housekeeping
+// event or a wake-up on a one-slot signal channel, then runs step: queued
+// acks, pulls and flow-control replies, pause end, pin timeout, ack
+// deadlines (one min-heap, no per-message timers), push interest,
+// deliveries (at most 64 per step, so the lock is never held long), pull
+// housekeeping
 // (408 on expiry, 404 for exhausted no_wait, heartbeats, requests whose
 // inbox lost interest) and push heartbeats. The step computes the next due
 // time from all of these; nothing polls on a fixed tick except a push
@@ -54,8 +61,10 @@
 // # Locks
 //
 // One mutex, Consumer.mu, guards all mutable state; functions named
-// ...Locked need it held. Lock order: the stream's locks, then
-// Consumer.mu, then the message store's and ConsumerStore's locks. The
+// ...Locked need it held. The inbox of queued acks and pulls has its own
+// lock, inMu, which the Process* methods take alone. Lock order: the
+// stream's locks, then Consumer.mu, then inMu and the message store's and
+// ConsumerStore's locks. The
 // consumer never calls Sender.Send, Stream.Acked, Stream.Retention or the
 // advisory callback with mu held: it queues them as effects and the
 // goroutine that releases mu executes them, one flusher at a time, in the

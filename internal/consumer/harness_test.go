@@ -98,10 +98,12 @@ func (s *fakeStream) publishHdr(t testing.TB, subj string, hdr []byte, data stri
 	return seq
 }
 
-// sent is a message the consumer published.
+// sent is a message the consumer published: routed by subject, seen by
+// the receiver under msgSubj (deliveries only).
 type sent struct {
 	subject, reply string
 	hdr, data      []byte
+	msgSubj        string
 }
 
 func (m sent) String() string {
@@ -141,7 +143,17 @@ func newFakeSender() *fakeSender {
 
 func (s *fakeSender) Send(subject, reply string, hdr, data []byte) {
 	s.mu.Lock()
-	s.msgs = append(s.msgs, sent{subject, reply, bytes.Clone(hdr), bytes.Clone(data)})
+	s.msgs = append(s.msgs, sent{subject: subject, reply: reply, hdr: bytes.Clone(hdr), data: bytes.Clone(data)})
+	s.mu.Unlock()
+	select {
+	case s.notify <- struct{}{}:
+	default:
+	}
+}
+
+func (s *fakeSender) SendMsg(deliverTo, subject, reply string, hdr, data []byte) {
+	s.mu.Lock()
+	s.msgs = append(s.msgs, sent{deliverTo, reply, bytes.Clone(hdr), bytes.Clone(data), subject})
 	s.mu.Unlock()
 	select {
 	case s.notify <- struct{}{}:
@@ -271,18 +283,30 @@ func (e *env) advance(d time.Duration) {
 	e.step()
 }
 
-// pull sends a pull request with a JSON body.
+// pull sends a pull request with a JSON body and steps.
 func (e *env) pull(reply string, req any) {
 	b, err := json.Marshal(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	e.c.ProcessPull(reply, b)
+	e.rawPull(reply, b)
 }
 
-// ackMsg acks m with body (and optional double-ack reply).
+// rawPull queues a pull request with the given body and steps.
+func (e *env) rawPull(reply string, body []byte) {
+	e.c.ProcessPull(reply, body)
+	e.step()
+}
+
+// rawAck queues an ack and steps.
+func (e *env) rawAck(subject, reply string, body []byte) {
+	e.c.ProcessAck(subject, reply, body)
+	e.step()
+}
+
+// ackMsg acks m with body (and optional double-ack reply) and steps.
 func (e *env) ackMsg(m sent, body, reply string) {
-	e.c.ProcessAck(m.reply, reply, []byte(body))
+	e.rawAck(m.reply, reply, []byte(body))
 }
 
 // payloads returns the data of the delivered (non-status) messages.

@@ -17,6 +17,7 @@ func (c *Consumer) Info() *jsapi.ConsumerInfo {
 		return nil
 	}
 	now := c.now()
+	c.drainInboxLocked(now)
 	c.syncPendingLocked()
 	info := &jsapi.ConsumerInfo{
 		Stream:         c.sname,
@@ -112,6 +113,7 @@ func (c *Consumer) IsInactive(now time.Time) bool {
 	if c.closed || thresh <= 0 {
 		return false
 	}
+	c.drainInboxLocked(now)
 	if c.cfg.IsPush() {
 		if c.sender.HasInterest(c.cfg.DeliverSubject) {
 			c.inactiveFrom = time.Time{}
@@ -190,4 +192,19 @@ func (c *Consumer) pauseAdvisoryLocked(now time.Time) {
 func (c *Consumer) pauseAdvisoryFor(now, until time.Time) {
 	adviseLocked(c, jsapi.EventSubject(jsapi.AdvisoryConsumerPause, c.sname, c.name),
 		&jsapi.ConsumerPauseAdvisory{Stream: c.sname, Consumer: c.name, Paused: now.Before(until), PauseUntil: until})
+}
+
+// EncodedState returns the consumer's durable state in the ConsumerStore's
+// binary format (store.EncodeConsumerState), after applying the acks
+// queued so far; stream snapshots carry it.
+func (c *Consumer) EncodedState() ([]byte, error) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil, ErrClosed
+	}
+	c.drainInboxLocked(c.now())
+	b, err := c.cs.EncodedState()
+	c.unlockAndFlush()
+	return b, err
 }

@@ -34,11 +34,14 @@ func TestInterestRetention(t *testing.T) {
 	eq(t, "A needs pending m1", a.NeedsAck(1, ""), true)
 
 	b.ProcessAck(mb[0].reply, "", nil)
+	b.step()
 	eq(t, "B no longer needs m1", b.NeedsAck(1, ""), false)
 	eq(t, "m1 kept for A", e.stream.st.State().Msgs, uint64(2))
 	a.ProcessAck(ma[0].reply, "", nil)
+	a.step()
 	eq(t, "m1 removed", e.stream.st.State().Msgs, uint64(1))
 	b.ProcessAck(mb[1].reply, "", nil)
+	b.step()
 	eq(t, "m2 removed", e.stream.st.State().Msgs, uint64(0))
 	eq(t, "A never needed m2", a.NeedsAck(2, "bar"), false)
 }
@@ -54,6 +57,7 @@ func TestWorkQueueAndAckNoneInterest(t *testing.T) {
 	msgs := deliveries(e.sender.take())
 	eq(t, "delivered", len(msgs), 2)
 	c.ProcessAck(msgs[1].reply, "_INBOX.ack", []byte("+ACK"))
+	c.step()
 	eq(t, "acked message removed", e.stream.st.State().Msgs, uint64(1))
 	eqSlice(t, "double ack reply after removal", describe(e.sender.take()), []string{"_INBOX.ack"})
 

@@ -168,3 +168,66 @@ func TestRunLoop(t *testing.T) {
 		return count(func(m sent) bool { return m.subject == "_INBOX.s" && m.status() == "409 Consumer Deleted" }) == 1
 	})
 }
+
+// TestConcurrentPublishAck publishes, pulls and acks from several
+// goroutines against a started consumer: every message is delivered once,
+// and deliveries reach the Sender in consumer-sequence order.
+func TestConcurrentPublishAck(t *testing.T) {
+	ms, err := store.NewMemStore(store.StreamConfig{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream := &fakeStream{name: "S", st: ms, retention: jsapi.InterestPolicy}
+	sender := newFakeSender()
+	cfg := jsapi.ConsumerConfig{Durable: "C", AckPolicy: jsapi.AckExplicit, MaxAckPending: 50}
+	cfg.SetDefaults(&jsapi.StreamConfig{Name: "S"})
+	cs, _ := ms.ConsumerStore("C", store.ConsumerConfig{})
+	c, err := New("C", &cfg, time.Now(), Options{Stream: stream, Sender: sender, Store: cs,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream.consumers = []*Consumer{c}
+	c.Start()
+	defer c.Stop()
+
+	const n = 2000
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < n; i++ {
+			stream.publish(t, "foo.a", fmt.Sprint(i))
+		}
+	}()
+	seen := make(map[uint64]bool)
+	var lastDseq uint64
+	deadline := time.Now().Add(10 * time.Second)
+	for len(seen) < n && time.Now().Before(deadline) {
+		c.ProcessPull("_INBOX.p", []byte(`{"batch":100,"expires":1000000000}`))
+		select {
+		case <-sender.notify:
+		case <-time.After(50 * time.Millisecond):
+		}
+		for _, m := range sender.take() {
+			if m.reply == "" {
+				continue
+			}
+			a := m.ack(t)
+			if a.ConsumerSeq <= lastDseq {
+				t.Fatalf("consumer seq %d after %d", a.ConsumerSeq, lastDseq)
+			}
+			lastDseq = a.ConsumerSeq
+			if seen[a.StreamSeq] {
+				t.Fatalf("seq %d delivered twice", a.StreamSeq)
+			}
+			seen[a.StreamSeq] = true
+			go c.ProcessAck(m.reply, "", nil)
+		}
+	}
+	<-done
+	eq(t, "delivered", len(seen), n)
+	waitFor(t, 5*time.Second, "all acked", func() bool {
+		info := c.Info()
+		return info.NumAckPending == 0 && info.NumPending == 0 && ms.State().Msgs == 0
+	})
+}

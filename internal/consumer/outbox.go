@@ -28,6 +28,7 @@ const (
 type effect struct {
 	kind    effectKind
 	subject string
+	msgSubj string // deliveries: the subject the receiver sees
 	reply   string
 	hdr     []byte
 	data    []byte
@@ -38,6 +39,12 @@ type effect struct {
 // sendLocked queues a message.
 func (c *Consumer) sendLocked(subject, reply string, hdr, data []byte) {
 	c.out = append(c.out, effect{kind: effSend, subject: subject, reply: reply, hdr: hdr, data: data})
+}
+
+// deliverMsgLocked queues a delivery routed by deliverTo that the receiver
+// sees under subject.
+func (c *Consumer) deliverMsgLocked(deliverTo, subject, reply string, hdr, data []byte) {
+	c.out = append(c.out, effect{kind: effSend, subject: deliverTo, msgSubj: subject, reply: reply, hdr: hdr, data: data})
 }
 
 // ackedLocked queues a Stream.Acked call; it is only made for streams that
@@ -88,7 +95,11 @@ func (c *Consumer) execute(batch []effect) {
 		e := &batch[i]
 		switch e.kind {
 		case effSend:
-			c.sender.Send(e.subject, e.reply, e.hdr, e.data)
+			if e.msgSubj != "" && c.msgSend != nil {
+				c.msgSend.SendMsg(e.subject, e.msgSubj, e.reply, e.hdr, e.data)
+			} else {
+				c.sender.Send(e.subject, e.reply, e.hdr, e.data)
+			}
 		case effAcked:
 			if !haveRetention {
 				retention, haveRetention = c.stream.Retention(), true

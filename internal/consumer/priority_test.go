@@ -60,11 +60,11 @@ func TestPinnedClient(t *testing.T) {
 
 func TestPriorityRequestChecks(t *testing.T) {
 	e := pullEnv(t, 0, jsapi.ConsumerConfig{PriorityPolicy: jsapi.PriorityOverflow, PriorityGroups: []string{"g"}})
-	e.c.ProcessPull("_INBOX.x", []byte(`{"batch":1}`))
+	e.rawPull("_INBOX.x", []byte(`{"batch":1}`))
 	wantStatus(t, only(t, e.sender.take()), "_INBOX.x", "NATS/1.0 400 Bad Request - Priority Group missing\r\n\r\n")
-	e.c.ProcessPull("_INBOX.x", []byte(`{"batch":1,"group":"h"}`))
+	e.rawPull("_INBOX.x", []byte(`{"batch":1,"group":"h"}`))
 	wantStatus(t, only(t, e.sender.take()), "_INBOX.x", "NATS/1.0 400 Bad Request - Invalid Priority Group\r\n\r\n")
-	e.c.ProcessPull("_INBOX.x", []byte(`{"batch":1,"group":"g","id":"x"}`))
+	e.rawPull("_INBOX.x", []byte(`{"batch":1,"group":"g","id":"x"}`))
 	wantStatus(t, only(t, e.sender.take()), "_INBOX.x", "NATS/1.0 400 Bad Request - Not a Pinned Client Priority consumer\r\n\r\n")
 }
 

@@ -117,19 +117,6 @@ func (q *waitQueue) cycle() {
 	}
 }
 
-// ProcessPull handles a CONSUMER.MSG.NEXT request whose reply subject (the
-// client's inbox) is reply. Requests without a reply are dropped.
-func (c *Consumer) ProcessPull(reply string, body []byte) {
-	if reply == "" {
-		return
-	}
-	c.mu.Lock()
-	if !c.closed {
-		c.processPullLocked(reply, body, c.now())
-	}
-	c.unlockAndFlush()
-}
-
 func (c *Consumer) badPullLocked(reply string, code int, desc string) {
 	c.sendLocked(reply, "", statusHdr(code, desc), nil)
 }

@@ -133,16 +133,16 @@ func TestPullLimits(t *testing.T) {
 		{`{"batch":1,"id":"x"}`, "NATS/1.0 400 Bad Request - Not a Pinned Client Priority consumer\r\n\r\n"},
 		{`{"batch":1,"priority":10}`, "NATS/1.0 400 Bad Request - Priority must be between 0 and 9\r\n\r\n"},
 	} {
-		e.c.ProcessPull("_INBOX.x", []byte(tt.body))
+		e.rawPull("_INBOX.x", []byte(tt.body))
 		wantStatus(t, only(t, e.sender.take()), "_INBOX.x", tt.want)
 	}
 	// No reply subject: dropped.
-	e.c.ProcessPull("", nil)
+	e.rawPull("", nil)
 	eq(t, "dropped", len(e.sender.take()), 0)
 	eq(t, "waiting", e.c.Info().NumWaiting, 0)
 
 	p := pushEnv(t, 0, jsapi.ConsumerConfig{})
-	p.c.ProcessPull("_INBOX.y", nil)
+	p.rawPull("_INBOX.y", nil)
 	wantStatus(t, only(t, p.sender.take()), "_INBOX.y", "NATS/1.0 409 Consumer is push based\r\n\r\n")
 }
 

@@ -52,23 +52,19 @@ func (c *Consumer) sendFlowControlLocked() {
 	c.sendLocked(c.cfg.DeliverSubject, reply, flowControlHdr, nil)
 }
 
-// ProcessFlowControl handles a reply to a flow-control request; subject is
-// the $JS.FC subject the reply was published to. Replies to anything but
-// the latest request are ignored.
-func (c *Consumer) ProcessFlowControl(subject string) {
-	c.mu.Lock()
-	if c.closed || subject == "" || subject != c.fc.fcid {
-		c.mu.Unlock()
+// applyFlowControlLocked handles a reply to a flow-control request (see
+// ProcessFlowControl). Replies to anything but the latest request are
+// ignored.
+func (c *Consumer) applyFlowControlLocked(subject string) {
+	f := &c.fc
+	if subject == "" || subject != f.fcid {
 		return
 	}
-	f := &c.fc
 	if f.window < f.limit {
 		f.window = min(f.window*2, f.limit)
 	}
 	f.pbytes = max(f.pbytes-f.fcsz, 0)
 	f.fcid, f.fcsz = "", 0
-	c.mu.Unlock()
-	c.signal()
 }
 
 // sendHeartbeatLocked sends an idle heartbeat to subj with the last
