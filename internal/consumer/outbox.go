@@ -111,6 +111,15 @@ func (c *Consumer) execute(batch []effect) {
 			c.advise(e.subject, e.event)
 		}
 	}
+	if f, ok := c.sender.(Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Flusher is implemented by a Sender that holds sends back until Flush; the
+// consumer flushes after each batch of effects.
+type Flusher interface {
+	Flush()
 }
 
 // newID returns a random 22-character base-62 identifier for advisories

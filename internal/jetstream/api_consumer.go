@@ -142,7 +142,7 @@ func (a *jsAccount) newConsumerWithState(e *streamEntry, name string, cfg *jsapi
 	}
 	c, err := consumer.New(name, cfg, now(), consumer.Options{
 		Stream:   e.st,
-		Sender:   a,
+		Sender:   newBatchSender(a.acc),
 		Store:    cs,
 		Logger:   a.svc.log,
 		Advisory: a.advisory,

@@ -131,7 +131,7 @@ func (a *jsAccount) overlapsLocked(name string, subjects []string) bool {
 // be held.
 func (a *jsAccount) newStreamLocked(cfg *jsapi.StreamConfig) (*streamEntry, error) {
 	st, err := stream.New(cfg, now(), stream.Options{
-		Sender: a, Logger: a.svc.log, Domain: a.svc.cfg.Domain,
+		Sender: a, Batch: newBatchSender(a.acc), Logger: a.svc.log, Domain: a.svc.cfg.Domain,
 		Admit: a.admit, Usage: a.usage.add,
 	})
 	if err != nil {
@@ -303,6 +303,9 @@ func (a *jsAccount) streamInfo(m *apiMsg) {
 		return
 	}
 	si := e.info(req.SubjectsFilter, req.DeletedDetails)
+	// The reference names the stream's leader, this server, in INFO
+	// (and only there) even without a cluster.
+	si.Cluster = &jsapi.ClusterInfo{Leader: a.svc.srv.Name()}
 	resp := jsapi.StreamInfoResponse{StreamInfo: si}
 	if n := len(si.State.Subjects); n > 0 {
 		// Subjects are paged like LIST: the reference sets total, offset

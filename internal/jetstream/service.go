@@ -280,3 +280,27 @@ func (a *jsAccount) respond(reply string, v any) {
 func now() time.Time { return time.Now() }
 
 var jsonMarshal = json.Marshal
+
+// batchSender publishes through a server.Publisher, so a stream's or a
+// consumer's burst of messages wakes each receiver once. Each stream and
+// consumer has its own, used by one goroutine at a time.
+type batchSender struct {
+	acc *server.Account
+	pub *server.Publisher
+}
+
+func newBatchSender(acc *server.Account) *batchSender {
+	return &batchSender{acc: acc, pub: acc.NewPublisher()}
+}
+
+func (b *batchSender) Send(subject, reply string, hdr, data []byte) {
+	b.pub.Publish(subject, reply, hdr, data)
+}
+
+func (b *batchSender) SendMsg(deliverTo, subject, reply string, hdr, data []byte) {
+	b.pub.PublishAs(deliverTo, subject, reply, hdr, data)
+}
+
+func (b *batchSender) HasInterest(subject string) bool { return b.acc.HasInterest(subject) }
+
+func (b *batchSender) Flush() { b.pub.Flush() }

@@ -63,14 +63,7 @@ func (a *Account) Subscribe(subject string, opts SubscribeOptions, h MsgHandler)
 // a complete header block ("NATS/1.0\r\n...\r\n\r\n"). It reports whether
 // anyone received it.
 func (a *Account) Publish(subject, reply string, hdr, data []byte) bool {
-	hdrLen := -1
-	payload := data
-	if hdr != nil {
-		hdrLen = len(hdr)
-		payload = make([]byte, 0, len(hdr)+len(data))
-		payload = append(payload, hdr...)
-		payload = append(payload, data...)
-	}
+	hdrLen, payload := joinPayload(hdr, data)
 	return a.srv.processMsg(nil, a, []byte(subject), []byte(reply), hdrLen, payload)
 }
 
@@ -79,14 +72,7 @@ func (a *Account) Publish(subject, reply string, hdr, data []byte) bool {
 // message to a consumer's deliver subject or pull inbox. It reports whether
 // anyone received it.
 func (a *Account) PublishAs(deliverTo, subject, reply string, hdr, data []byte) bool {
-	hdrLen := -1
-	payload := data
-	if hdr != nil {
-		hdrLen = len(hdr)
-		payload = make([]byte, 0, len(hdr)+len(data))
-		payload = append(payload, hdr...)
-		payload = append(payload, data...)
-	}
+	hdrLen, payload := joinPayload(hdr, data)
 	r := a.sl.Match(deliverTo)
 	return a.srv.deliverAll(nil, r, []byte(subject), []byte(reply), hdrLen, payload)
 }
@@ -180,3 +166,53 @@ func (s *Server) SetJetStreamEnabled(on bool) { s.jsEnabled.Store(on) }
 
 // JetStreamEnabled reports whether JetStream is served.
 func (s *Server) JetStreamEnabled() bool { return s.jsEnabled.Load() }
+
+// Publisher batches the publishes of one service goroutine: subscribers'
+// writers are woken once per Flush instead of once per message, and a small
+// backlog is written directly by the flushing goroutine, as a client's own
+// reads are. A Publisher must be used by one goroutine at a time.
+type Publisher struct {
+	acc *Account
+	c   *client // a connection-less client that only carries the batch state
+}
+
+// NewPublisher returns a batching publisher for the account.
+func (a *Account) NewPublisher() *Publisher {
+	c := &client{srv: a.srv, echo: true, acc: a}
+	c.pcd = make(map[*client]struct{})
+	return &Publisher{acc: a, c: c}
+}
+
+// Publish is Account.Publish, batched until Flush.
+func (p *Publisher) Publish(subject, reply string, hdr, data []byte) bool {
+	hdrLen, payload := joinPayload(hdr, data)
+	return p.acc.srv.processMsg(p.c, p.acc, []byte(subject), []byte(reply), hdrLen, payload)
+}
+
+// PublishAs is Account.PublishAs, batched until Flush.
+func (p *Publisher) PublishAs(deliverTo, subject, reply string, hdr, data []byte) bool {
+	hdrLen, payload := joinPayload(hdr, data)
+	return p.acc.srv.deliverAll(p.c, p.acc.sl.Match(deliverTo), []byte(subject), []byte(reply), hdrLen, payload)
+}
+
+// Flush wakes (or writes for) every subscriber that got messages since the
+// last Flush.
+func (p *Publisher) Flush() {
+	p.c.flushStats()
+	p.c.flushPending()
+	if p.c.stall != nil {
+		// A subscriber's backlog is over the stall threshold: give it a
+		// moment to drain, as client publishers do.
+		p.c.waitStall()
+	}
+}
+
+// joinPayload lays out a header block and data as the wire carries them.
+func joinPayload(hdr, data []byte) (int, []byte) {
+	if hdr == nil {
+		return -1, data
+	}
+	payload := make([]byte, 0, len(hdr)+len(data))
+	payload = append(payload, hdr...)
+	return len(hdr), append(payload, data...)
+}

@@ -56,7 +56,7 @@ func (s *Stream) run() {
 		case <-s.quit:
 			return
 		case <-expiry.C:
-			s.store.ExpireMsgs(s.opts.Now().UnixNano())
+			s.expire()
 			continue
 		case <-s.in.signal:
 		}
@@ -71,6 +71,7 @@ func (s *Stream) run() {
 			}
 			*m = inMsg{}
 		}
+		s.opts.Batch.Flush()
 	}
 }
 
@@ -86,19 +87,18 @@ func (s *Stream) armExpiry(t *time.Timer) {
 }
 
 func (s *Stream) sendPubAck(reply string, ack *jsapi.PubAck, apiErr *jsapi.ApiError) {
+	if apiErr != nil && ack == nil {
+		// As with the reference, an error also names the stream, with
+		// sequence 0.
+		ack = &jsapi.PubAck{Stream: s.Name(), Domain: s.opts.Domain}
+	}
 	resp := jsapi.PubAckResponse{Error: apiErr, PubAck: ack}
 	b, err := json.Marshal(&resp)
 	if err != nil {
 		s.log.Error("encode publish ack", "err", err)
 		return
 	}
-	s.opts.Sender.Send(reply, "", nil, b)
-}
-
-// ProcessPublish applies one publish synchronously; Enqueue is the normal
-// path. It is exported for tests and for replicated apply.
-func (s *Stream) ProcessPublish(subject string, hdr, data []byte) (*jsapi.PubAck, *jsapi.ApiError) {
-	return s.processPublish(subject, hdr, data)
+	s.opts.Batch.Send(reply, "", nil, b)
 }
 
 // processPublish checks a publish against the stream's rules and stores it.
@@ -161,19 +161,31 @@ func (s *Stream) processPublish(subject string, hdr, data []byte) (*jsapi.PubAck
 			return nil, apiErr
 		}
 	}
+	seq, apiErr := s.storeLocked(subject, hdr, data, ttl, rollup, now)
+	if apiErr != nil {
+		return nil, apiErr
+	}
+	if msgID != "" {
+		s.mu.dedupe.add(msgID, seq, now, cfg.Duplicates)
+		s.mu.lastMsgID = msgID
+	}
+	return &jsapi.PubAck{Stream: cfg.Name, Sequence: seq, Domain: s.opts.Domain}, nil
+}
+
+// storeLocked stores a message that passed the publish checks (or one the
+// stream makes itself, a delete marker), applies its roll-up, republishes
+// it and tells observers and consumers. s.mu must be held.
+func (s *Stream) storeLocked(subject string, hdr, data []byte, ttl time.Duration, rollup string, now time.Time) (uint64, *jsapi.ApiError) {
+	cfg := &s.mu.cfg
 	seq, _, err := s.store.StoreMsg(subject, hdr, data, ttl)
 	if err != nil {
-		return nil, storeError(err)
+		return 0, storeError(err)
 	}
 	switch rollup {
 	case jsapi.RollupSubject:
 		_, _ = s.store.PurgeEx(subject, seq, 0)
 	case jsapi.RollupAll:
 		_, _ = s.store.PurgeEx("", seq, 0)
-	}
-	if msgID != "" {
-		s.mu.dedupe.add(msgID, seq, now, cfg.Duplicates)
-		s.mu.lastMsgID = msgID
 	}
 	if rp := cfg.RePublish; rp != nil {
 		s.republishLocked(rp, subject, hdr, data, seq, now)
@@ -189,7 +201,7 @@ func (s *Stream) processPublish(subject string, hdr, data []byte) (*jsapi.PubAck
 		// message is not kept.
 		_, _ = s.store.RemoveMsg(seq)
 	}
-	return &jsapi.PubAck{Stream: cfg.Name, Sequence: seq, Domain: s.opts.Domain}, nil
+	return seq, nil
 }
 
 // checkExpectations applies the Nats-Expected-* headers. s.mu must be held.
@@ -243,7 +255,7 @@ func (s *Stream) republishLocked(rp *jsapi.RePublish, subject string, hdr, data 
 		h = jsapi.HeaderWith(h, jsapi.HdrMsgSize, strconv.Itoa(len(data)))
 		data = nil
 	}
-	s.opts.Sender.Send(dest, "", h, data)
+	s.opts.Batch.Send(dest, "", h, data)
 }
 
 // parseTTL reads a Nats-TTL value: a Go duration, a number of seconds, or

@@ -18,9 +18,19 @@ type Sender interface {
 	Send(subject, reply string, hdr, data []byte)
 }
 
+// BatchSender is a Sender whose sends may be held until Flush.
+type BatchSender interface {
+	Sender
+	Flush()
+}
+
 // Options wire a stream to its surroundings.
 type Options struct {
 	Sender Sender
+	// Batch, if set, carries the publish acks and republished messages of
+	// the stream's goroutine, flushed after each batch of publishes. It is
+	// only used by that goroutine.
+	Batch BatchSender
 	// Now is the clock; nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -77,6 +87,9 @@ func New(cfg *jsapi.StreamConfig, created time.Time, opts Options) (*Stream, err
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.Batch == nil {
+		opts.Batch = unbatched{opts.Sender}
 	}
 	clock := func() int64 { return opts.Now().UnixNano() }
 	st, err := store.NewMemStore(storeConfig(cfg), clock)
@@ -177,7 +190,7 @@ func (s *Stream) Update(cfg *jsapi.StreamConfig) error {
 		return fmt.Errorf("stream %q: update store: %w", cfg.Name, err)
 	}
 	s.mu.cfg = *cfg.Clone()
-	s.store.ExpireMsgs(s.opts.Now().UnixNano())
+	s.expireLocked()
 	return nil
 }
 
@@ -255,3 +268,8 @@ func (s *Stream) shutdown(deleteData bool) {
 		_ = s.store.Stop()
 	}
 }
+
+// unbatched adapts a Sender that sends at once.
+type unbatched struct{ Sender }
+
+func (unbatched) Flush() {}
