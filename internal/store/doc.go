@@ -41,7 +41,9 @@
 // The store never starts goroutines or timers. A message's deadline is
 // ts+max_age, or ts+ttl if that is earlier (with AllowMsgTTL); a negative
 // ttl means never. The owner asks NextExpiry when to wake up and then calls
-// ExpireMsgs(now), which removes every message whose deadline is <= now.
+// ExpireMsgs(now), which removes every message whose deadline is <= now;
+// ExpireMsgsLast also reports the removed messages that left their subject
+// empty, for subject delete markers.
 // Deadlines are kept in a min-heap, so neither call scans messages.
 //
 // # Ownership

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"math"
 	"time"
 )
@@ -176,23 +177,40 @@ func (s *MemStore) rebuildExpiryLocked() {
 
 // ExpireMsgs implements Store. Messages are removed in deadline order.
 func (s *MemStore) ExpireMsgs(now int64) int {
+	n, _ := s.expire(now, false)
+	return n
+}
+
+// ExpireMsgsLast implements Store.
+func (s *MemStore) ExpireMsgsLast(now int64) (int, []ExpiredLast) {
+	return s.expire(now, true)
+}
+
+// expire removes the messages due at now, in deadline order; withLast
+// collects those that were the last on their subject.
+func (s *MemStore) expire(now int64, withLast bool) (int, []ExpiredLast) {
 	s.mu.Lock()
 	defer s.unlockAndNotify()
 	if s.mu.closed {
-		return 0
+		return 0, nil
 	}
 	e := &s.mu.exp
 	n := 0
+	var last []ExpiredLast
 	for len(e.h) > 0 && e.h[0].deadline <= now {
 		x := e.pop()
-		if p, ok := s.liveEntryLocked(x); ok {
-			s.removeAtLocked(p, true, false)
-			n++
-		} else {
+		p, ok := s.liveEntryLocked(x)
+		if !ok {
 			e.stale = max(e.stale-1, 0)
+			continue
 		}
+		if m := s.mu.index.val(p); withLast && m.ss.seqs.len() == 1 {
+			last = append(last, ExpiredLast{Subject: m.ss.subj, Header: bytes.Clone(m.hdr())})
+		}
+		s.removeAtLocked(p, true, false)
+		n++
 	}
-	return n
+	return n, last
 }
 
 // NextExpiry implements Store.

@@ -113,3 +113,44 @@ func TestExpiryStaleEntries(t *testing.T) {
 	}
 	s.checkInvariants(t)
 }
+
+// TestExpireMsgsLast checks that only messages that leave their subject
+// empty are reported, with their headers, in removal order.
+func TestExpireMsgsLast(t *testing.T) {
+	s, clock := newTestStore(t, StreamConfig{MaxAge: 100, AllowMsgTTL: true})
+	hdr := []byte("NATS/1.0\r\nK: v\r\n\r\n")
+	for i, m := range []struct {
+		subj string
+		hdr  []byte
+		ttl  time.Duration
+	}{
+		{"a", nil, 0},    // 1: expires at 100, b still has a message after
+		{"b", nil, 0},    // 2: at 101
+		{"b", hdr, 0},    // 3: at 102, last of b
+		{"c", hdr, 5},    // 4: at 8 (ttl), last of c
+		{"d", nil, -1},   // 5: never
+		{"a", nil, 500},  // 6: at 105 (max age wins), last of a
+		{"e", nil, 1000}, // 7: at 106, not yet due
+	} {
+		clock.now = int64(i)
+		if _, _, err := s.StoreMsg(m.subj, m.hdr, nil, m.ttl); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, last := s.ExpireMsgsLast(105)
+	if n != 5 {
+		t.Fatalf("expired %d, want 5", n)
+	}
+	var got []string
+	for _, l := range last {
+		got = append(got, l.Subject+"|"+string(l.Header))
+	}
+	want := []string{"c|" + string(hdr), "b|" + string(hdr), "a|"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("last %q, want %q", got, want)
+	}
+	if left := seqsOf(s); !slices.Equal(left, []uint64{5, 7}) {
+		t.Fatalf("left %v", left)
+	}
+	s.checkInvariants(t)
+}

@@ -151,6 +151,12 @@ type SimpleState struct {
 	Last  uint64 // 0 if Msgs == 0
 }
 
+// ExpiredLast is an expired message that was the last one on its subject.
+type ExpiredLast struct {
+	Subject string
+	Header  []byte // a copy of the message's header, empty if none
+}
+
 // StorageUpdateHandler is told about every change in stored messages and
 // bytes. A change of one message carries its sequence and subject; bulk
 // changes (purges, limits evicting several messages, expiry of several)
@@ -231,6 +237,10 @@ type Store interface {
 	// ExpireMsgs removes every message whose max_age or ttl deadline is at
 	// or before now and returns how many were removed.
 	ExpireMsgs(now int64) int
+	// ExpireMsgsLast is ExpireMsgs that also returns, in removal order,
+	// the removed messages that were the last on their subject: the
+	// stream leaves subject delete markers for them.
+	ExpireMsgsLast(now int64) (int, []ExpiredLast)
 	// NextExpiry returns the earliest pending expiry deadline.
 	NextExpiry() (int64, bool)
 
