@@ -133,13 +133,36 @@ func init() {
 // respondError sends the error response of the endpoint's type.
 func (a *jsAccount) respondError(m *apiMsg, e *jsapi.ApiError) {
 	a.mu.Lock()
-	a.apiErrors++
+	a.respondErrorLocked(m, e)
 	a.mu.Unlock()
-	resp := struct {
+}
+
+// respondErrorLocked is respondError for callers holding a.mu.
+func (a *jsAccount) respondErrorLocked(m *apiMsg, e *jsapi.ApiError) {
+	a.apiErrors++
+	a.respond(m.reply, errorResponse(m.api.Endpoint, e))
+}
+
+// errorResponse is an error answer of the endpoint's response type.
+func errorResponse(ep jsapi.Endpoint, e *jsapi.ApiError) any {
+	return &struct {
 		Type  string          `json:"type"`
 		Error *jsapi.ApiError `json:"error"`
-	}{Type: m.api.Endpoint.ResponseType(), Error: e}
-	a.respond(m.reply, &resp)
+	}{Type: ep.ResponseType(), Error: e}
+}
+
+// streamRequest decodes a request on a stream and finds the stream; on
+// failure it answers with the error and returns false.
+func (a *jsAccount) streamRequest(m *apiMsg, req any) (*streamEntry, bool) {
+	if e := decode(m, req); e != nil {
+		a.respondError(m, e)
+		return nil, false
+	}
+	e, ok := a.lookupStream(m.api.Stream)
+	if !ok {
+		a.respondError(m, jsapi.NewStreamNotFoundError())
+	}
+	return e, ok
 }
 
 // decode unmarshals a request body; an empty body leaves v as it is.

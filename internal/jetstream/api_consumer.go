@@ -209,13 +209,8 @@ func (a *jsAccount) consumerDelete(m *apiMsg) {
 
 func (a *jsAccount) consumerNames(m *apiMsg) {
 	var req jsapi.ConsumersRequest
-	if e := decode(m, &req); e != nil {
-		a.respondError(m, e)
-		return
-	}
-	e, ok := a.lookupStream(m.api.Stream)
+	e, ok := a.streamRequest(m, &req)
 	if !ok {
-		a.respondError(m, jsapi.NewStreamNotFoundError())
 		return
 	}
 	all := e.st.Consumers()
@@ -230,13 +225,8 @@ func (a *jsAccount) consumerNames(m *apiMsg) {
 
 func (a *jsAccount) consumerList(m *apiMsg) {
 	var req jsapi.ConsumersRequest
-	if e := decode(m, &req); e != nil {
-		a.respondError(m, e)
-		return
-	}
-	e, ok := a.lookupStream(m.api.Stream)
+	e, ok := a.streamRequest(m, &req)
 	if !ok {
-		a.respondError(m, jsapi.NewStreamNotFoundError())
 		return
 	}
 	all := e.st.Consumers()

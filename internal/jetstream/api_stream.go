@@ -281,25 +281,10 @@ func (a *jsAccount) streamUpdate(m *apiMsg) {
 	a.streamAdvisory(jsapi.AdvisoryStreamUpdated, cfg.Name, jsapi.ModifyEvent)
 }
 
-// respondErrorLocked is respondError for callers holding a.mu.
-func (a *jsAccount) respondErrorLocked(m *apiMsg, e *jsapi.ApiError) {
-	a.apiErrors++
-	resp := struct {
-		Type  string          `json:"type"`
-		Error *jsapi.ApiError `json:"error"`
-	}{Type: m.api.Endpoint.ResponseType(), Error: e}
-	a.respond(m.reply, &resp)
-}
-
 func (a *jsAccount) streamInfo(m *apiMsg) {
 	var req jsapi.StreamInfoRequest
-	if e := decode(m, &req); e != nil {
-		a.respondError(m, e)
-		return
-	}
-	e, ok := a.lookupStream(m.api.Stream)
+	e, ok := a.streamRequest(m, &req)
 	if !ok {
-		a.respondError(m, jsapi.NewStreamNotFoundError())
 		return
 	}
 	si := e.info(req.SubjectsFilter, req.DeletedDetails)
@@ -393,13 +378,8 @@ func (a *jsAccount) streamDelete(m *apiMsg) {
 
 func (a *jsAccount) streamPurge(m *apiMsg) {
 	var req jsapi.StreamPurgeRequest
-	if e := decode(m, &req); e != nil {
-		a.respondError(m, e)
-		return
-	}
-	e, ok := a.lookupStream(m.api.Stream)
+	e, ok := a.streamRequest(m, &req)
 	if !ok {
-		a.respondError(m, jsapi.NewStreamNotFoundError())
 		return
 	}
 	purged, apiErr := e.st.Purge(&req)
@@ -443,13 +423,8 @@ func (a *jsAccount) streamMsgGet(m *apiMsg) {
 
 func (a *jsAccount) streamMsgDelete(m *apiMsg) {
 	var req jsapi.MsgDeleteRequest
-	if e := decode(m, &req); e != nil {
-		a.respondError(m, e)
-		return
-	}
-	e, ok := a.lookupStream(m.api.Stream)
+	e, ok := a.streamRequest(m, &req)
 	if !ok {
-		a.respondError(m, jsapi.NewStreamNotFoundError())
 		return
 	}
 	if apiErr := e.st.DeleteMsg(req.Seq, req.NoErase); apiErr != nil {

@@ -125,11 +125,7 @@ func (d *disabledAccount) request(subject, reply string, _, _ []byte) {
 	if !ok {
 		return
 	}
-	resp := struct {
-		Type  string          `json:"type"`
-		Error *jsapi.ApiError `json:"error"`
-	}{Type: as.Endpoint.ResponseType(), Error: jsapi.NewNotEnabledForAccountError()}
-	b, err := jsonMarshal(&resp)
+	b, err := jsonMarshal(errorResponse(as.Endpoint, jsapi.NewNotEnabledForAccountError()))
 	if err != nil {
 		return
 	}
