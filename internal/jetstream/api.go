@@ -1,8 +1,10 @@
 package jetstream
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"sync"
 
@@ -34,10 +36,6 @@ func (a *jsAccount) apiRequest(subject, reply string, hdr, data []byte) {
 	if !ok || reply == "" {
 		// Unknown endpoints and requests without a reply get no answer,
 		// as with the reference.
-		return
-	}
-	if as.Endpoint == jsapi.APIConsumerMsgNext {
-		a.pullRequest(as, reply, data)
 		return
 	}
 	m := apiMsg{acc: a, subject: subject, reply: reply, api: as}
@@ -143,8 +141,26 @@ func (a *jsAccount) respondErrorLocked(m *apiMsg, e *jsapi.ApiError) {
 	a.respond(m.reply, errorResponse(m.api.Endpoint, e))
 }
 
-// errorResponse is an error answer of the endpoint's response type.
+// errorResponse is an error answer of the endpoint's response type. Like
+// the reference, endpoints whose responses carry paging or result fields
+// keep them, zero, next to the error.
 func errorResponse(ep jsapi.Endpoint, e *jsapi.ApiError) any {
+	switch ep {
+	case jsapi.APIStreamInfo:
+		return jsapi.SetError(&jsapi.StreamInfoResponse{}, e)
+	case jsapi.APIStreamNames:
+		return jsapi.SetError(&jsapi.StreamNamesResponse{}, e)
+	case jsapi.APIStreamList:
+		return jsapi.SetError(&jsapi.StreamListResponse{}, e)
+	case jsapi.APIConsumerNames:
+		return jsapi.SetError(&jsapi.ConsumerNamesResponse{Consumers: []string{}}, e)
+	case jsapi.APIConsumerList:
+		return jsapi.SetError(&jsapi.ConsumerListResponse{Consumers: []*jsapi.ConsumerInfo{}}, e)
+	case jsapi.APIStreamPurge:
+		return jsapi.SetError(&jsapi.StreamPurgeResponse{}, e)
+	case jsapi.APIConsumerPause:
+		return jsapi.SetError(&jsapi.ConsumerPauseResponse{}, e)
+	}
 	return &struct {
 		Type  string          `json:"type"`
 		Error *jsapi.ApiError `json:"error"`
@@ -170,7 +186,11 @@ func decode(m *apiMsg, v any) *jsapi.ApiError {
 	if len(m.data) == 0 {
 		return nil
 	}
-	if err := json.Unmarshal(m.data, v); err != nil {
+	if err := json.NewDecoder(bytes.NewReader(m.data)).Decode(v); err != nil {
+		var syn *json.SyntaxError
+		if errors.As(err, &syn) {
+			err = fmt.Errorf("%w at offset %d", err, syn.Offset)
+		}
 		return jsapi.NewInvalidJSONError(err)
 	}
 	return nil

@@ -30,16 +30,16 @@ func (a *jsAccount) consumerCreate(m *apiMsg) {
 	scfg := e.st.Config()
 	cfg := &req.Config
 	cfg.Metadata = withoutServerMetadata(cfg.Metadata)
+	if cfg.Replicas > 1 {
+		a.respondError(m, jsapi.NewStreamReplicasNotSupportedError())
+		return
+	}
 	if apiErr := cfg.ApplyDefaults(&scfg, jsapi.CheckOptions{Pedantic: req.Pedantic}); apiErr != nil {
 		a.respondError(m, apiErr)
 		return
 	}
 	if apiErr := cfg.Validate(&scfg); apiErr != nil {
 		a.respondError(m, apiErr)
-		return
-	}
-	if cfg.Replicas > 1 {
-		a.respondError(m, jsapi.NewConsumerReplicasExceedsStreamError())
 		return
 	}
 	name := cfg.Name
@@ -67,8 +67,12 @@ func (a *jsAccount) consumerCreate(m *apiMsg) {
 		return
 	}
 	if name == "" {
+		// The legacy ephemeral form leaves config.name empty; the reference
+		// shows the generated name only as the consumer's name.
 		name = nuid.Next()
-		cfg.Name = name
+		if m.api.Endpoint != jsapi.APIConsumerCreateEphemeral {
+			cfg.Name = name
+		}
 	}
 	c, err := a.newConsumer(e, name, cfg)
 	if err != nil {
@@ -153,6 +157,12 @@ func (a *jsAccount) newConsumerWithState(e *streamEntry, name string, cfg *jsapi
 	}
 	e.st.AddConsumer(c)
 	e.setConsumerStore(name, cs)
+	if err := e.subscribePulls(a, c); err != nil {
+		c.Delete()
+		e.st.RemoveConsumer(name)
+		e.setConsumerStore(name, nil)
+		return nil, err
+	}
 	c.Start()
 	return c, nil
 }
@@ -234,7 +244,7 @@ func (a *jsAccount) consumerList(m *apiMsg) {
 	resp := jsapi.ConsumerListResponse{Consumers: []*jsapi.ConsumerInfo{}}
 	resp.Total, resp.Offset, resp.Limit = len(all), lo, jsapi.ListPageLimit
 	for _, c := range all[lo:hi] {
-		resp.Consumers = append(resp.Consumers, decorateConsumerInfo(c.Info()))
+		resp.Consumers = append(resp.Consumers, listedConsumer(decorateConsumerInfo(c.Info())))
 	}
 	a.respond(m.reply, jsapi.SetType(&resp))
 }

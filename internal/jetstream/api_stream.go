@@ -77,7 +77,8 @@ func (a *jsAccount) streamCreate(m *apiMsg) {
 			a.respondError(m, jsapi.NewStreamNameExistError())
 			return
 		}
-		resp := jsapi.StreamCreateResponse{StreamInfo: e.info("", false)}
+		// The reference reports did_create for a repeated create too.
+		resp := jsapi.StreamCreateResponse{StreamInfo: e.info("", false), DidCreate: true}
 		a.respond(m.reply, jsapi.SetType(&resp))
 		return
 	}
@@ -281,6 +282,9 @@ func (a *jsAccount) streamUpdate(m *apiMsg) {
 	a.streamAdvisory(jsapi.AdvisoryStreamUpdated, cfg.Name, jsapi.ModifyEvent)
 }
 
+// subjectsPageLimit is the paging limit STREAM.INFO reports with subjects.
+const subjectsPageLimit = 100000
+
 func (a *jsAccount) streamInfo(m *apiMsg) {
 	var req jsapi.StreamInfoRequest
 	e, ok := a.streamRequest(m, &req)
@@ -295,7 +299,7 @@ func (a *jsAccount) streamInfo(m *apiMsg) {
 	if n := len(si.State.Subjects); n > 0 {
 		// Subjects are paged like LIST: the reference sets total, offset
 		// and limit when it lists them.
-		resp.Total, resp.Offset, resp.Limit = n, req.Offset, n
+		resp.Total, resp.Offset, resp.Limit = n, req.Offset, subjectsPageLimit
 	}
 	a.respond(m.reply, jsapi.SetType(&resp))
 }
@@ -335,7 +339,7 @@ func (a *jsAccount) streamNames(m *apiMsg) {
 	}
 	all := a.sortedStreams(req.Subject)
 	lo, hi := page(len(all), req.Offset, jsapi.NamesPageLimit)
-	resp := jsapi.StreamNamesResponse{Streams: []string{}}
+	var resp jsapi.StreamNamesResponse // an empty page is null, as with the reference
 	resp.Total, resp.Offset, resp.Limit = len(all), lo, jsapi.NamesPageLimit
 	for _, e := range all[lo:hi] {
 		resp.Streams = append(resp.Streams, e.st.Name())
@@ -354,7 +358,7 @@ func (a *jsAccount) streamList(m *apiMsg) {
 	resp := jsapi.StreamListResponse{Streams: []*jsapi.StreamInfo{}}
 	resp.Total, resp.Offset, resp.Limit = len(all), lo, jsapi.ListPageLimit
 	for _, e := range all[lo:hi] {
-		resp.Streams = append(resp.Streams, e.info("", false))
+		resp.Streams = append(resp.Streams, listed(e.info("", false)))
 	}
 	a.respond(m.reply, jsapi.SetType(&resp))
 }

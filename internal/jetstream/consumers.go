@@ -4,7 +4,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/natsnet/natsnet/internal/jsapi"
 	"github.com/natsnet/natsnet/internal/server"
 )
 
@@ -57,18 +56,6 @@ func (e *streamEntry) routeAck(subject, reply string, _, data []byte) {
 func (e *streamEntry) routeFlowControl(subject, _ string, _, _ []byte) {
 	if c, ok := e.st.Consumer(consumerToken(subject)); ok {
 		c.ProcessFlowControl(subject)
-	}
-}
-
-// pullRequest serves CONSUMER.MSG.NEXT on the requester's goroutine; the
-// consumer only queues it.
-func (a *jsAccount) pullRequest(as jsapi.APISubject, reply string, data []byte) {
-	e, ok := a.lookupStream(as.Stream)
-	if !ok {
-		return
-	}
-	if c, ok := e.st.Consumer(as.Consumer); ok {
-		c.ProcessPull(reply, data)
 	}
 }
 

@@ -61,3 +61,20 @@ func decorateStreamInfo(si *jsapi.StreamInfo) *jsapi.StreamInfo {
 	si.Config.Metadata = withServerMetadata(si.Config.Metadata, streamRequiredLevel(&si.Config))
 	return si
 }
+
+// listed trims the server's metadata of a stream info in a LIST page to
+// _nats.req.level, as the reference does.
+func listed(si *jsapi.StreamInfo) *jsapi.StreamInfo {
+	delete(si.Config.Metadata, jsapi.MetaServerVersion)
+	delete(si.Config.Metadata, jsapi.MetaServerLevel)
+	return si
+}
+
+// listedConsumer is listed for consumer infos.
+func listedConsumer(ci *jsapi.ConsumerInfo) *jsapi.ConsumerInfo {
+	if ci.Config != nil {
+		delete(ci.Config.Metadata, jsapi.MetaServerVersion)
+		delete(ci.Config.Metadata, jsapi.MetaServerLevel)
+	}
+	return ci
+}

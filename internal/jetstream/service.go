@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/natsnet/natsnet/internal/consumer"
 	"github.com/natsnet/natsnet/internal/jsapi"
 	"github.com/natsnet/natsnet/internal/server"
 	"github.com/natsnet/natsnet/internal/store"
@@ -126,7 +127,20 @@ func (s *Service) Stop() {
 // prefix. DIRECT.GET is not among them: each stream that allows direct
 // gets subscribes its own subjects, so a get on a stream without it finds
 // no responders, as with the reference.
-var apiSubjects = []string{"INFO", "STREAM.>", "CONSUMER.>", "ACCOUNT.>", "META.>", "SERVER.>"}
+//
+// Nor is CONSUMER.MSG.NEXT: each consumer subscribes its own, so a pull on
+// a consumer that does not exist finds no responders, as with the
+// reference. "*" covers unknown single-token endpoints, which the
+// reference swallows without an answer.
+var apiSubjects = []string{
+	"*", "STREAM.>", "ACCOUNT.>", "META.>", "SERVER.>",
+	// CONSUMER.* by token count, so that no two patterns overlap (each
+	// request must be seen once) and MSG.NEXT.<s>.<c> stays uncovered.
+	"CONSUMER.*", "CONSUMER.*.*", "CONSUMER.*.*.*",
+	"CONSUMER.CREATE.*.*.>", "CONSUMER.DURABLE.CREATE.*.*",
+	"CONSUMER.LEADER.STEPDOWN.*.*", "CONSUMER.PEER.*.*.*",
+
+}
 
 // enableAccount subscribes the API in acc.
 func (s *Service) enableAccount(acc *server.Account, lim *server.JetStreamLimits) error {
@@ -180,6 +194,8 @@ type streamEntry struct {
 		sync.Mutex
 		// cstores are the consumers' state stores, for backups.
 		cstores map[string]store.ConsumerStore
+		// pulls are the consumers' MSG.NEXT subscriptions.
+		pulls map[string][]*server.Subscription
 	}
 }
 
@@ -194,12 +210,17 @@ func (e *streamEntry) consumerState(name string) ([]byte, error) {
 	return cs.EncodedState()
 }
 
-// setConsumerStore records (or with nil forgets) a consumer's state store.
+// setConsumerStore records (or with nil forgets, with its pull
+// subscriptions) a consumer's state store.
 func (e *streamEntry) setConsumerStore(name string, cs store.ConsumerStore) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if cs == nil {
 		delete(e.mu.cstores, name)
+		for _, sub := range e.mu.pulls[name] {
+			sub.Unsubscribe()
+		}
+		delete(e.mu.pulls, name)
 		return
 	}
 	if e.mu.cstores == nil {
@@ -304,3 +325,26 @@ func (b *batchSender) SendMsg(deliverTo, subject, reply string, hdr, data []byte
 func (b *batchSender) HasInterest(subject string) bool { return b.acc.HasInterest(subject) }
 
 func (b *batchSender) Flush() { b.pub.Flush() }
+
+// subscribePulls serves CONSUMER.MSG.NEXT for one consumer, on the
+// requester's goroutine (the consumer only queues the request).
+func (e *streamEntry) subscribePulls(a *jsAccount, c *consumer.Consumer) error {
+	for _, p := range a.apiPrefixes() {
+		subj := p + ".CONSUMER.MSG.NEXT." + e.st.Name() + "." + c.Name()
+		sub, err := a.acc.Subscribe(subj, server.SubscribeOptions{Inline: true}, func(_, reply string, _, data []byte) {
+			if reply != "" {
+				c.ProcessPull(reply, data)
+			}
+		})
+		if err != nil {
+			return err
+		}
+		e.mu.Lock()
+		if e.mu.pulls == nil {
+			e.mu.pulls = make(map[string][]*server.Subscription)
+		}
+		e.mu.pulls[c.Name()] = append(e.mu.pulls[c.Name()], sub)
+		e.mu.Unlock()
+	}
+	return nil
+}

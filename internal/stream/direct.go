@@ -87,40 +87,36 @@ func (s *Stream) directBatch(reply string, req *jsapi.MsgGetRequest) {
 			start = sm.Seq + 1
 		}
 	}
+	multi := len(req.MultiLastFor) > 0
 	if len(msgs) == 0 {
-		s.sendStatus(reply, 404, jsapi.StatusMessageNotFound)
+		if multi {
+			s.sendStatus(reply, 404, "No Results")
+		} else {
+			s.sendStatus(reply, 404, jsapi.StatusMessageNotFound)
+		}
 		return
 	}
 	var last uint64
-	for i, sm := range msgs {
-		pending := uint64(len(msgs) - 1 - i)
-		if len(req.MultiLastFor) == 0 && i == len(msgs)-1 {
-			n, _ := s.store.NumPending(sm.Seq+1, req.NextFor, false)
-			pending = n
-		}
+	for _, sm := range msgs {
+		// Pending counts the matching messages left in the stream after
+		// this one.
+		pending := s.pendingAfter(req, sm.Seq)
 		s.sendDirect(reply, sm, req.NoHeaders, int64(pending), last)
 		last = sm.Seq
 	}
-	lastPending := uint64(0)
-	if len(req.MultiLastFor) == 0 {
-		lastPending, _ = s.store.NumPending(last+1, req.NextFor, false)
-	}
 	h := jsapi.NewHeader(204, jsapi.StatusEOB).
-		Add(jsapi.HdrNumPending, strconv.FormatUint(lastPending, 10)).
-		Add(jsapi.HdrLastSequence, strconv.FormatUint(last, 10)).Bytes()
-	s.opts.Sender.Send(reply, "", h, nil)
+		Add(jsapi.HdrNumPending, strconv.FormatUint(s.pendingAfter(req, last), 10)).
+		Add(jsapi.HdrLastSequence, strconv.FormatUint(last, 10))
+	if multi {
+		h.Add(jsapi.HdrUpToSequence, strconv.FormatUint(s.multiUpTo(req), 10))
+	}
+	s.opts.Sender.Send(reply, "", h.Bytes(), nil)
 }
 
 // multiLast collects the newest message of every subject matching the
 // request's filters, bounded by up_to_seq/up_to_time, in sequence order.
 func (s *Stream) multiLast(req *jsapi.MsgGetRequest, limit int) []*store.StoreMsg {
-	upTo := s.store.State().LastSeq
-	if req.UpToSeq > 0 {
-		upTo = min(upTo, req.UpToSeq)
-	}
-	if req.UpToTime != nil {
-		upTo = min(upTo, s.store.GetSeqFromTime(req.UpToTime.UnixNano())-1)
-	}
+	upTo := s.multiUpTo(req)
 	seen := map[string]bool{}
 	var out []*store.StoreMsg
 	for _, f := range req.MultiLastFor {
@@ -143,6 +139,34 @@ func (s *Stream) multiLast(req *jsapi.MsgGetRequest, limit int) []*store.StoreMs
 	return out
 }
 
+// pendingAfter counts the messages a batch request matches after seq: for
+// multi_last, those of its subjects up to its up_to bound.
+func (s *Stream) pendingAfter(req *jsapi.MsgGetRequest, seq uint64) uint64 {
+	if len(req.MultiLastFor) == 0 {
+		n, _ := s.store.NumPending(seq+1, req.NextFor, false)
+		return n
+	}
+	upTo := s.multiUpTo(req)
+	if seq >= upTo {
+		return 0
+	}
+	after, _ := s.store.NumPendingMulti(seq+1, req.MultiLastFor, false)
+	beyond, _ := s.store.NumPendingMulti(upTo+1, req.MultiLastFor, false)
+	return after - beyond
+}
+
+// multiUpTo is the last sequence a multi_last request looks at.
+func (s *Stream) multiUpTo(req *jsapi.MsgGetRequest) uint64 {
+	upTo := s.store.State().LastSeq
+	if req.UpToSeq > 0 {
+		upTo = min(upTo, req.UpToSeq)
+	}
+	if req.UpToTime != nil {
+		upTo = min(upTo, s.store.GetSeqFromTime(req.UpToTime.UnixNano())-1)
+	}
+	return upTo
+}
+
 func sortBySeq(msgs []*store.StoreMsg) {
 	for i := 1; i < len(msgs); i++ {
 		for j := i; j > 0 && msgs[j].Seq < msgs[j-1].Seq; j-- {
@@ -154,10 +178,12 @@ func sortBySeq(msgs []*store.StoreMsg) {
 // sendDirect sends one stored message as a direct get reply. pending < 0
 // leaves out the batch headers.
 func (s *Stream) sendDirect(reply string, sm *store.StoreMsg, noHdr bool, pending int64, last uint64) {
-	orig := sm.Header
 	if noHdr {
-		orig = nil
+		// no_hdr: the bare payload, without the stream's headers either.
+		s.opts.Sender.Send(reply, "", nil, sm.Data)
+		return
 	}
+	orig := sm.Header
 	kv := []string{
 		jsapi.HdrStream, s.Name(),
 		jsapi.HdrSubject, sm.Subject,

@@ -3,6 +3,7 @@ package stream
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"sync"
 	"time"
@@ -40,6 +41,15 @@ func (s *Stream) Enqueue(subject, reply string, hdr, data []byte) {
 	q.mu.Unlock()
 	select {
 	case q.signal <- struct{}{}:
+	default:
+	}
+}
+
+// wake makes the run loop go round once (and re-arm its expiry timer)
+// even with no publish queued.
+func (s *Stream) wake() {
+	select {
+	case s.in.signal <- struct{}{}:
 	default:
 	}
 }
@@ -136,7 +146,7 @@ func (s *Stream) processPublish(subject string, hdr, data []byte) (*jsapi.PubAck
 				return nil, jsapi.NewStreamRollupFailedError(errors.New("rollup not permitted"))
 			}
 			if v != jsapi.RollupSubject && v != jsapi.RollupAll {
-				return nil, jsapi.NewStreamRollupFailedError(errors.New("rollup value invalid: " + v))
+				return nil, jsapi.NewStreamRollupFailedError(fmt.Errorf("rollup value invalid: %q", v))
 			}
 			rollup = v
 		}
@@ -167,8 +177,10 @@ func (s *Stream) processPublish(subject string, hdr, data []byte) (*jsapi.PubAck
 	}
 	if msgID != "" {
 		s.mu.dedupe.add(msgID, seq, now, cfg.Duplicates)
-		s.mu.lastMsgID = msgID
 	}
+	// A message without an id clears the last id: Nats-Expected-Last-Msg-Id
+	// then fails, as with the reference.
+	s.mu.lastMsgID = msgID
 	return &jsapi.PubAck{Stream: cfg.Name, Sequence: seq, Domain: s.opts.Domain}, nil
 }
 

@@ -1,6 +1,8 @@
 package stream
 
 import (
+	"time"
+
 	"github.com/natsnet/natsnet/internal/jsapi"
 )
 
@@ -18,17 +20,19 @@ const (
 	kvOperationPurge = "PURGE"
 )
 
-// expire removes the messages that are due and leaves delete markers.
+// expire removes the messages that are due and leaves delete markers. It
+// runs on the stream's goroutine, which owns the batch it flushes.
 func (s *Stream) expire() {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.expireLocked()
+	s.expireLocked(s.opts.Now())
+	s.mu.Unlock()
+	s.opts.Batch.Flush()
 }
 
-// expireLocked is expire with s.mu held.
-func (s *Stream) expireLocked() {
-	now := s.opts.Now()
-	ttl := s.mu.cfg.SubjectDeleteMarkerTTL
+// expireLocked is expire with s.mu held, without the flush.
+func (s *Stream) expireLocked(now time.Time) {
+	// Markers live for whole seconds, and say so in Nats-TTL ("1m30s").
+	ttl := s.mu.cfg.SubjectDeleteMarkerTTL.Truncate(time.Second)
 	if ttl <= 0 || s.mu.closed {
 		s.store.ExpireMsgs(now.UnixNano())
 		return

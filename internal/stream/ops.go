@@ -22,7 +22,7 @@ func (s *Stream) purge(req *jsapi.StreamPurgeRequest) (uint64, *jsapi.ApiError) 
 	defer s.mu.Unlock()
 	cfg := &s.mu.cfg
 	if cfg.Sealed || cfg.DenyPurge {
-		return 0, jsapi.NewStreamPurgeFailedError(errors.New("stream sealed or purge denied"))
+		return 0, jsapi.NewStreamPurgeFailedError(errors.New("stream purge not permitted"))
 	}
 	if req.Sequence > 0 && req.Keep > 0 {
 		return 0, jsapi.NewBadRequestError()
@@ -60,11 +60,14 @@ func (s *Stream) DeleteMsg(seq uint64, noErase bool) *jsapi.ApiError {
 	} else {
 		ok, err = s.store.EraseMsg(seq)
 	}
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrEOF) {
+		return jsapi.NewSequenceNotFoundError(seq)
+	}
 	if err != nil {
 		return jsapi.NewStreamMsgDeleteFailedError(err)
 	}
 	if !ok {
-		return jsapi.NewStreamMsgDeleteFailedError(errors.New("no message found"))
+		return jsapi.NewSequenceNotFoundError(seq)
 	}
 	return nil
 }

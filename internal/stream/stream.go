@@ -190,7 +190,10 @@ func (s *Stream) Update(cfg *jsapi.StreamConfig) error {
 		return fmt.Errorf("stream %q: update store: %w", cfg.Name, err)
 	}
 	s.mu.cfg = *cfg.Clone()
-	s.expireLocked()
+	// New age limits take effect on the stream's goroutine, which re-arms
+	// its expiry timer when woken: delete markers and their republished
+	// copies go out from there, through its batch.
+	s.wake()
 	return nil
 }
 
