@@ -26,8 +26,7 @@ const bug = "natsnet bug, reported: "
 // They are logged instead of failing so that CI stays green until they are
 // fixed; CONFORMANCE_STRICT=1 makes them fail. A place that no longer
 // differs fails its scenario: remove it (and the entry once it is empty).
-var pendingDiffs = []pending{
-}
+var pendingDiffs = []pending{}
 
 // at lists "<scenario>/<step>/<path>" for each path.
 func at(scenario, step string, paths ...string) []string {

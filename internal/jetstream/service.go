@@ -139,7 +139,6 @@ var apiSubjects = []string{
 	"CONSUMER.*", "CONSUMER.*.*", "CONSUMER.*.*.*",
 	"CONSUMER.CREATE.*.*.>", "CONSUMER.DURABLE.CREATE.*.*",
 	"CONSUMER.LEADER.STEPDOWN.*.*", "CONSUMER.PEER.*.*.*",
-
 }
 
 // enableAccount subscribes the API in acc.
