@@ -21,6 +21,7 @@ type serverInfo struct {
 	TLSVerify      bool     `json:"tls_verify,omitempty"`
 	MaxPayload     int      `json:"max_payload"`
 	JetStream      bool     `json:"jetstream,omitempty"`
+	Domain         string   `json:"domain,omitempty"`
 	ClientID       uint64   `json:"client_id,omitempty"`
 	ClientIP       string   `json:"client_ip,omitempty"`
 	Nonce          string   `json:"nonce,omitempty"`
@@ -62,6 +63,7 @@ func (s *Server) baseInfo() *serverInfo {
 		TLSVerify:      s.opts.TLSVerify,
 		MaxPayload:     s.opts.MaxPayload,
 		JetStream:      s.jsEnabled.Load(),
+		Domain:         s.opts.JetStreamDomain,
 		ConnectURLs:    urls,
 		LameDuckMode:   ldm,
 		NatsnetVersion: Version,
