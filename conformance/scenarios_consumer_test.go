@@ -207,6 +207,7 @@ var consumerScenarios = []scenario{
 			createC(`{"name":"C","ack_policy":"explicit"}`),
 			collect("no_wait empty", js("CONSUMER.MSG.NEXT.S.C"), `{"batch":1,"no_wait":true}`, 0, time.Second),
 			fill("s.a"),
+			sleep(100*time.Millisecond), // the reference's consumer sees new messages asynchronously
 			collect("no_wait batch 3 with one message", js("CONSUMER.MSG.NEXT.S.C"), `{"batch":3,"no_wait":true}`, 0, time.Second),
 			collect("no_wait with expires", js("CONSUMER.MSG.NEXT.S.C"), `{"batch":2,"no_wait":true,"expires":500000000}`, 0, 2*time.Second),
 		),

@@ -163,7 +163,11 @@ func (e *streamEntry) subscribe(a *jsAccount, cfg *jsapi.StreamConfig) error {
 		if err != nil {
 			break
 		}
-		err = add(subj, e.st.Enqueue)
+		var sub *server.Subscription
+		sub, err = a.acc.SubscribeDelivery(subj, e.ingest)
+		if err == nil {
+			e.subs = append(e.subs, sub)
+		}
 	}
 	if err == nil && cfg.AllowDirect {
 		for _, p := range a.apiPrefixes() {
@@ -187,6 +191,12 @@ func (e *streamEntry) unsubscribe() {
 		s.Unsubscribe()
 	}
 	e.subs = nil
+}
+
+// ingest hands a publish to the stream on the publisher's goroutine; the
+// ack joins the publisher's output batch.
+func (e *streamEntry) ingest(out server.Delivery, subject, reply string, hdr, data []byte) {
+	e.st.Ingest(out, subject, reply, hdr, data)
 }
 
 // directGet serves DIRECT.GET.<stream> on the requester's goroutine: it

@@ -14,14 +14,17 @@ import (
 // This is the hot path: with a cached sublist match and no subscribers it
 // allocates nothing.
 func (s *Server) processMsg(from *client, acc *Account, subj, reply []byte, hdrLen int, payload []byte) bool {
-	return s.deliverAll(from, acc.sl.MatchBytes(subj), subj, reply, hdrLen, payload)
+	return s.deliverAll(from, from, acc.sl.MatchBytes(subj), subj, reply, hdrLen, payload)
 }
 
 // deliverAll delivers a message, under the subject subj, to the interest r.
-func (s *Server) deliverAll(from *client, r *sublist.Result[*subscription], subj, reply []byte, hdrLen int, payload []byte) bool {
+// from batches the wake-ups (nil: wake at once); echoFrom is the publisher
+// whose echo setting applies (nil when the server itself publishes, even
+// through a client's batch).
+func (s *Server) deliverAll(from, echoFrom *client, r *sublist.Result[*subscription], subj, reply []byte, hdrLen int, payload []byte) bool {
 	delivered := false
 	for _, sub := range r.Plain {
-		if from != nil && sub.client == from && !from.echo {
+		if echoFrom != nil && sub.client == echoFrom && !echoFrom.echo {
 			continue
 		}
 		if s.deliver(from, sub, subj, reply, hdrLen, payload) {
@@ -29,7 +32,7 @@ func (s *Server) deliverAll(from *client, r *sublist.Result[*subscription], subj
 		}
 	}
 	for i := range r.Queues {
-		if s.deliverQueue(from, r.Queues[i].Members, subj, reply, hdrLen, payload) {
+		if s.deliverQueue(from, echoFrom, r.Queues[i].Members, subj, reply, hdrLen, payload) {
 			delivered = true
 		}
 	}
@@ -38,7 +41,7 @@ func (s *Server) deliverAll(from *client, r *sublist.Result[*subscription], subj
 
 // deliverQueue gives the message to one member of a queue group, starting at
 // a random member and moving on if that one cannot take it.
-func (s *Server) deliverQueue(from *client, members []*subscription, subj, reply []byte, hdrLen int, payload []byte) bool {
+func (s *Server) deliverQueue(from, echoFrom *client, members []*subscription, subj, reply []byte, hdrLen int, payload []byte) bool {
 	n := len(members)
 	if n == 0 {
 		return false
@@ -49,7 +52,7 @@ func (s *Server) deliverQueue(from *client, members []*subscription, subj, reply
 	}
 	for i := range n {
 		sub := members[(start+i)%n]
-		if from != nil && sub.client == from && !from.echo {
+		if echoFrom != nil && sub.client == echoFrom && !echoFrom.echo {
 			continue
 		}
 		if s.deliver(from, sub, subj, reply, hdrLen, payload) {
@@ -64,6 +67,15 @@ func (s *Server) deliverQueue(from *client, members []*subscription, subj, reply
 func (s *Server) deliver(from *client, sub *subscription, subj, reply []byte, hdrLen int, payload []byte) bool {
 	if sub.closed.Load() {
 		return false
+	}
+	if sub.dcb != nil {
+		var hdr []byte
+		data := payload
+		if hdrLen >= 0 {
+			hdr, data = payload[:hdrLen], payload[hdrLen:]
+		}
+		sub.dcb(Delivery{batch: from, acc: sub.acc}, string(subj), string(reply), hdr, data)
+		return true
 	}
 	if sub.icb != nil {
 		if sub.inline {

@@ -74,7 +74,7 @@ func (a *Account) Publish(subject, reply string, hdr, data []byte) bool {
 func (a *Account) PublishAs(deliverTo, subject, reply string, hdr, data []byte) bool {
 	hdrLen, payload := joinPayload(hdr, data)
 	r := a.sl.Match(deliverTo)
-	return a.srv.deliverAll(nil, r, []byte(subject), []byte(reply), hdrLen, payload)
+	return a.srv.deliverAll(nil, nil, r, []byte(subject), []byte(reply), hdrLen, payload)
 }
 
 // HasInterest reports whether anyone subscribes to a literal subject.
@@ -186,13 +186,13 @@ func (a *Account) NewPublisher() *Publisher {
 // Publish is Account.Publish, batched until Flush.
 func (p *Publisher) Publish(subject, reply string, hdr, data []byte) bool {
 	hdrLen, payload := joinPayload(hdr, data)
-	return p.acc.srv.processMsg(p.c, p.acc, []byte(subject), []byte(reply), hdrLen, payload)
+	return p.acc.srv.deliverAll(p.c, nil, p.acc.sl.Match(subject), []byte(subject), []byte(reply), hdrLen, payload)
 }
 
 // PublishAs is Account.PublishAs, batched until Flush.
 func (p *Publisher) PublishAs(deliverTo, subject, reply string, hdr, data []byte) bool {
 	hdrLen, payload := joinPayload(hdr, data)
-	return p.acc.srv.deliverAll(p.c, p.acc.sl.Match(deliverTo), []byte(subject), []byte(reply), hdrLen, payload)
+	return p.acc.srv.deliverAll(p.c, nil, p.acc.sl.Match(deliverTo), []byte(subject), []byte(reply), hdrLen, payload)
 }
 
 // Flush wakes (or writes for) every subscriber that got messages since the
@@ -215,4 +215,36 @@ func joinPayload(hdr, data []byte) (int, []byte) {
 	payload := make([]byte, 0, len(hdr)+len(data))
 	payload = append(payload, hdr...)
 	return len(hdr), append(payload, data...)
+}
+
+// DeliveryHandler is a service handler run on the publisher's goroutine
+// (like an Inline subscription) that can answer through out: replies sent
+// there join the publisher's batch, so a client that publishes many
+// requests in one read gets its answers in one write.
+type DeliveryHandler func(out Delivery, subject, reply string, hdr, data []byte)
+
+// Delivery sends messages on behalf of a service from within a
+// DeliveryHandler. It is only valid during the handler call.
+type Delivery struct {
+	batch *client // the publishing client (or Publisher); nil: none
+	acc   *Account
+}
+
+// Send publishes in the account as the server, batched with the
+// publisher's other output when there is a publisher.
+func (d Delivery) Send(subject, reply string, hdr, data []byte) {
+	hdrLen, payload := joinPayload(hdr, data)
+	d.acc.srv.deliverAll(d.batch, nil, d.acc.sl.Match(subject), []byte(subject), []byte(reply), hdrLen, payload)
+}
+
+// SubscribeDelivery registers a DeliveryHandler for subject.
+func (a *Account) SubscribeDelivery(subject string, h DeliveryHandler) (*Subscription, error) {
+	if h == nil {
+		return nil, errors.New("subscribe: nil handler")
+	}
+	sub := &subscription{subject: []byte(subject), dcb: h, acc: a}
+	if err := a.sl.Insert(subject, "", sub); err != nil {
+		return nil, fmt.Errorf("subscribe %q: %w", subject, err)
+	}
+	return &Subscription{acc: a, sub: sub}, nil
 }

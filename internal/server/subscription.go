@@ -16,6 +16,10 @@ type subscription struct {
 	icb     internalHandler
 	// inline runs icb on the publisher's goroutine without copying.
 	inline bool
+	// dcb, with acc, is a service handler that may answer through the
+	// publisher's batch (see Account.SubscribeDelivery).
+	dcb DeliveryHandler
+	acc *Account
 
 	// max is the auto-unsubscribe limit (0: none); written under the
 	// owning client's mu, read atomically on the delivery path.

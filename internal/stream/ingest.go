@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"sync"
 	"time"
@@ -70,6 +71,7 @@ func (s *Stream) run() {
 			continue
 		case <-s.in.signal:
 		}
+		s.procMu.Lock()
 		s.in.mu.Lock()
 		batch, s.in.msgs = s.in.msgs, batch[:0]
 		s.in.mu.Unlock()
@@ -77,26 +79,61 @@ func (s *Stream) run() {
 			m := &batch[i]
 			ack, apiErr := s.processPublish(m.subject, m.hdr, m.data)
 			if m.reply != "" {
-				s.sendPubAck(m.reply, ack, apiErr)
+				s.sendPubAck(s.opts.Batch, m.reply, ack, apiErr)
 			}
 			*m = inMsg{}
 		}
 		s.opts.Batch.Flush()
+		s.procMu.Unlock()
 	}
+}
+
+// Ingest applies a publish on the caller's goroutine when the stream is
+// idle, answering through out (a server.Delivery puts the ack in the
+// publisher's own batch); when the stream is busy it queues the publish
+// behind the others. Either way publishes apply in arrival order: the run
+// loop holds procMu from taking a batch until it is applied, and Ingest
+// only applies inline when it holds procMu and nothing is queued.
+//
+// Applying inline saves the two goroutine hand-offs of the queued path
+// (publisher to stream, stream to the publisher's writer), which is most
+// of a synchronous publish's latency.
+func (s *Stream) Ingest(out Sender, subject, reply string, hdr, data []byte) {
+	if s.procMu.TryLock() {
+		s.in.mu.Lock()
+		idle := len(s.in.msgs) == 0
+		s.in.mu.Unlock()
+		if idle {
+			ack, apiErr := s.processPublish(subject, hdr, data)
+			if reply != "" {
+				s.sendPubAck(out, reply, ack, apiErr)
+			}
+			s.opts.Batch.Flush() // republished messages
+			s.procMu.Unlock()
+			if next, ok := s.store.NextExpiry(); ok && next < s.armedAt.Load() {
+				s.wake() // the run loop's expiry timer must move earlier
+			}
+			return
+		}
+		s.procMu.Unlock()
+	}
+	s.Enqueue(subject, reply, hdr, data)
 }
 
 // armExpiry points the timer at the store's next expiry deadline.
 func (s *Stream) armExpiry(t *time.Timer) {
 	next, ok := s.store.NextExpiry()
 	if !ok {
+		s.armedAt.Store(math.MaxInt64)
 		t.Reset(time.Hour)
 		return
 	}
+	s.armedAt.Store(next)
 	d := time.Duration(next - s.opts.Now().UnixNano())
 	t.Reset(max(d, time.Millisecond))
 }
 
-func (s *Stream) sendPubAck(reply string, ack *jsapi.PubAck, apiErr *jsapi.ApiError) {
+func (s *Stream) sendPubAck(out Sender, reply string, ack *jsapi.PubAck, apiErr *jsapi.ApiError) {
 	if apiErr != nil && ack == nil {
 		// As with the reference, an error also names the stream, with
 		// sequence 0.
@@ -108,7 +145,7 @@ func (s *Stream) sendPubAck(reply string, ack *jsapi.PubAck, apiErr *jsapi.ApiEr
 		s.log.Error("encode publish ack", "err", err)
 		return
 	}
-	s.opts.Batch.Send(reply, "", nil, b)
+	out.Send(reply, "", nil, b)
 }
 
 // processPublish checks a publish against the stream's rules and stores it.

@@ -23,6 +23,8 @@ const (
 // expire removes the messages that are due and leaves delete markers. It
 // runs on the stream's goroutine, which owns the batch it flushes.
 func (s *Stream) expire() {
+	s.procMu.Lock()
+	defer s.procMu.Unlock()
 	s.mu.Lock()
 	s.expireLocked(s.opts.Now())
 	s.mu.Unlock()

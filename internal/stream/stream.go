@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/natsnet/natsnet/internal/consumer"
@@ -58,9 +59,15 @@ type Stream struct {
 	store   store.Store
 	log     *slog.Logger
 
-	in   ingestQueue
-	quit chan struct{}
-	done chan struct{}
+	in ingestQueue
+	// procMu serializes applying publishes (run loop or Ingest) and the
+	// use of opts.Batch; see Ingest.
+	procMu sync.Mutex
+	// armedAt is the expiry deadline (unix ns) the run loop's timer is set
+	// for; Ingest wakes the loop when a message expires sooner.
+	armedAt atomic.Int64
+	quit    chan struct{}
+	done    chan struct{}
 
 	mu struct {
 		sync.RWMutex
