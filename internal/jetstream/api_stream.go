@@ -148,10 +148,11 @@ func (a *jsAccount) newStreamLocked(cfg *jsapi.StreamConfig) (*streamEntry, erro
 }
 
 // subscribe feeds the stream from its subjects and, with allow_direct,
-// serves direct gets.
+// serves direct gets. Both run on the publisher's goroutine and answer
+// through its own output batch.
 func (e *streamEntry) subscribe(a *jsAccount, cfg *jsapi.StreamConfig) error {
-	add := func(subj string, h server.MsgHandler) error {
-		sub, err := a.acc.Subscribe(subj, server.SubscribeOptions{Inline: true}, h)
+	add := func(subj string, h server.DeliveryHandler) error {
+		sub, err := a.acc.SubscribeDelivery(subj, h)
 		if err != nil {
 			return err
 		}
@@ -163,11 +164,7 @@ func (e *streamEntry) subscribe(a *jsAccount, cfg *jsapi.StreamConfig) error {
 		if err != nil {
 			break
 		}
-		var sub *server.Subscription
-		sub, err = a.acc.SubscribeDelivery(subj, e.ingest)
-		if err == nil {
-			e.subs = append(e.subs, sub)
-		}
+		err = add(subj, e.ingest)
 	}
 	if err == nil && cfg.AllowDirect {
 		for _, p := range a.apiPrefixes() {
@@ -200,29 +197,29 @@ func (e *streamEntry) ingest(out server.Delivery, subject, reply string, hdr, da
 }
 
 // directGet serves DIRECT.GET.<stream> on the requester's goroutine: it
-// only reads the store.
-func (e *streamEntry) directGet(_, reply string, _, data []byte) {
+// only reads the store, and the answer joins the requester's output batch.
+func (e *streamEntry) directGet(out server.Delivery, _, reply string, _, data []byte) {
 	if reply == "" {
 		return
 	}
 	var req jsapi.MsgGetRequest
 	if len(data) > 0 {
 		if err := json.Unmarshal(data, &req); err != nil {
-			e.st.DirectGetMalformed(reply)
+			e.st.DirectGetMalformed(out, reply)
 			return
 		}
 	}
-	e.st.DirectGet(reply, &req)
+	e.st.DirectGet(out, reply, &req)
 }
 
 // directGetLast serves DIRECT.GET.<stream>.<subject>; prefix is the length
 // of the part before the subject.
-func (e *streamEntry) directGetLast(prefix int) server.MsgHandler {
-	return func(subj, reply string, _, _ []byte) {
+func (e *streamEntry) directGetLast(prefix int) server.DeliveryHandler {
+	return func(out server.Delivery, subj, reply string, _, _ []byte) {
 		if reply == "" || len(subj) <= prefix {
 			return
 		}
-		e.st.DirectGetLast(reply, subj[prefix:])
+		e.st.DirectGetLast(out, reply, subj[prefix:])
 	}
 }
 

@@ -13,15 +13,15 @@ import (
 // and Nats-Time-Stamp; batches add Nats-Num-Pending and Nats-Last-Sequence
 // to each message and end with a 204 EOB status.
 
-// DirectGet answers a DIRECT.GET request on reply. It runs on the caller's
-// goroutine and only reads the store.
-func (s *Stream) DirectGet(reply string, req *jsapi.MsgGetRequest) {
+// DirectGet answers a DIRECT.GET request on reply, through out. It runs on
+// the caller's goroutine and only reads the store.
+func (s *Stream) DirectGet(out Sender, reply string, req *jsapi.MsgGetRequest) {
 	if why := req.CheckDirectGet(); why != "" {
-		s.sendStatus(reply, 408, why)
+		s.sendStatus(out, reply, 408, why)
 		return
 	}
 	if req.Batch > 0 || len(req.MultiLastFor) > 0 {
-		s.directBatch(reply, req)
+		s.directBatch(out, reply, req)
 		return
 	}
 	var (
@@ -39,26 +39,26 @@ func (s *Stream) DirectGet(reply string, req *jsapi.MsgGetRequest) {
 		sm, err = s.store.LoadMsg(req.Seq, nil)
 	}
 	if err != nil {
-		s.sendStatus(reply, 404, jsapi.StatusMessageNotFound)
+		s.sendStatus(out, reply, 404, jsapi.StatusMessageNotFound)
 		return
 	}
-	s.sendDirect(reply, sm, req.NoHeaders, -1, 0)
+	s.sendDirect(out, reply, sm, req.NoHeaders, -1, 0)
 }
 
 // DirectGetLast answers DIRECT.GET.<stream>.<subject>: the last message on
 // subject.
-func (s *Stream) DirectGetLast(reply, subject string) {
+func (s *Stream) DirectGetLast(out Sender, reply, subject string) {
 	sm, err := s.store.LoadLastMsg(subject, nil)
 	if err != nil {
-		s.sendStatus(reply, 404, jsapi.StatusMessageNotFound)
+		s.sendStatus(out, reply, 404, jsapi.StatusMessageNotFound)
 		return
 	}
-	s.sendDirect(reply, sm, false, -1, 0)
+	s.sendDirect(out, reply, sm, false, -1, 0)
 }
 
 // directBatch sends up to Batch messages (or the last message of each
 // subject in MultiLastFor), then the EOB status.
-func (s *Stream) directBatch(reply string, req *jsapi.MsgGetRequest) {
+func (s *Stream) directBatch(out Sender, reply string, req *jsapi.MsgGetRequest) {
 	batch := req.Batch
 	if batch <= 0 {
 		batch = 1 << 30
@@ -90,9 +90,9 @@ func (s *Stream) directBatch(reply string, req *jsapi.MsgGetRequest) {
 	multi := len(req.MultiLastFor) > 0
 	if len(msgs) == 0 {
 		if multi {
-			s.sendStatus(reply, 404, "No Results")
+			s.sendStatus(out, reply, 404, "No Results")
 		} else {
-			s.sendStatus(reply, 404, jsapi.StatusMessageNotFound)
+			s.sendStatus(out, reply, 404, jsapi.StatusMessageNotFound)
 		}
 		return
 	}
@@ -101,7 +101,7 @@ func (s *Stream) directBatch(reply string, req *jsapi.MsgGetRequest) {
 		// Pending counts the matching messages left in the stream after
 		// this one.
 		pending := s.pendingAfter(req, sm.Seq)
-		s.sendDirect(reply, sm, req.NoHeaders, int64(pending), last)
+		s.sendDirect(out, reply, sm, req.NoHeaders, int64(pending), last)
 		last = sm.Seq
 	}
 	h := jsapi.NewHeader(204, jsapi.StatusEOB).
@@ -110,7 +110,7 @@ func (s *Stream) directBatch(reply string, req *jsapi.MsgGetRequest) {
 	if multi {
 		h.Add(jsapi.HdrUpToSequence, strconv.FormatUint(s.multiUpTo(req), 10))
 	}
-	s.opts.Sender.Send(reply, "", h.Bytes(), nil)
+	out.Send(reply, "", h.Bytes(), nil)
 }
 
 // multiLast collects the newest message of every subject matching the
@@ -177,10 +177,10 @@ func sortBySeq(msgs []*store.StoreMsg) {
 
 // sendDirect sends one stored message as a direct get reply. pending < 0
 // leaves out the batch headers.
-func (s *Stream) sendDirect(reply string, sm *store.StoreMsg, noHdr bool, pending int64, last uint64) {
+func (s *Stream) sendDirect(out Sender, reply string, sm *store.StoreMsg, noHdr bool, pending int64, last uint64) {
 	if noHdr {
 		// no_hdr: the bare payload, without the stream's headers either.
-		s.opts.Sender.Send(reply, "", nil, sm.Data)
+		out.Send(reply, "", nil, sm.Data)
 		return
 	}
 	orig := sm.Header
@@ -194,15 +194,15 @@ func (s *Stream) sendDirect(reply string, sm *store.StoreMsg, noHdr bool, pendin
 		kv = append(kv, jsapi.HdrNumPending, strconv.FormatInt(pending, 10),
 			jsapi.HdrLastSequence, strconv.FormatUint(last, 10))
 	}
-	s.opts.Sender.Send(reply, "", jsapi.HeaderWith(orig, kv...), sm.Data)
+	out.Send(reply, "", jsapi.HeaderWith(orig, kv...), sm.Data)
 }
 
 // sendStatus sends a header-only status reply.
-func (s *Stream) sendStatus(reply string, code int, desc string) {
-	s.opts.Sender.Send(reply, "", jsapi.NewHeader(code, desc).Bytes(), nil)
+func (s *Stream) sendStatus(out Sender, reply string, code int, desc string) {
+	out.Send(reply, "", jsapi.NewHeader(code, desc).Bytes(), nil)
 }
 
 // DirectGetMalformed answers a direct get whose body is not valid JSON.
-func (s *Stream) DirectGetMalformed(reply string) {
-	s.sendStatus(reply, 408, "Malformed Request")
+func (s *Stream) DirectGetMalformed(out Sender, reply string) {
+	s.sendStatus(out, reply, 408, "Malformed Request")
 }
