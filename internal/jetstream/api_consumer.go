@@ -195,6 +195,17 @@ func (a *jsAccount) lookupConsumer(m *apiMsg) (*streamEntry, *consumer.Consumer,
 	return e, c, true
 }
 
+// consumerRequest decodes a request on a consumer and finds the consumer;
+// on failure it answers with the error and returns false.
+func (a *jsAccount) consumerRequest(m *apiMsg, req any) (*consumer.Consumer, bool) {
+	if e := decode(m, req); e != nil {
+		a.respondError(m, e)
+		return nil, false
+	}
+	_, c, ok := a.lookupConsumer(m)
+	return c, ok
+}
+
 func (a *jsAccount) consumerInfo(m *apiMsg) {
 	_, c, ok := a.lookupConsumer(m)
 	if !ok {
@@ -251,11 +262,7 @@ func (a *jsAccount) consumerList(m *apiMsg) {
 
 func (a *jsAccount) consumerPause(m *apiMsg) {
 	var req jsapi.ConsumerPauseRequest
-	if e := decode(m, &req); e != nil {
-		a.respondError(m, e)
-		return
-	}
-	_, c, ok := a.lookupConsumer(m)
+	c, ok := a.consumerRequest(m, &req)
 	if !ok {
 		return
 	}
@@ -267,11 +274,7 @@ func (a *jsAccount) consumerPause(m *apiMsg) {
 
 func (a *jsAccount) consumerUnpin(m *apiMsg) {
 	var req jsapi.ConsumerUnpinRequest
-	if e := decode(m, &req); e != nil {
-		a.respondError(m, e)
-		return
-	}
-	_, c, ok := a.lookupConsumer(m)
+	c, ok := a.consumerRequest(m, &req)
 	if !ok {
 		return
 	}
