@@ -15,6 +15,7 @@ package natsnet
 import (
 	"github.com/natsnet/natsnet/internal/config"
 	"github.com/natsnet/natsnet/internal/jetstream"
+	"github.com/natsnet/natsnet/internal/route"
 	"github.com/natsnet/natsnet/internal/server"
 )
 
@@ -31,6 +32,7 @@ type (
 	SubjectPermission  = server.SubjectPermission
 	ResponsePermission = server.ResponsePermission
 	AccountConfig      = server.AccountConfig
+	ClusterOpts        = server.ClusterOpts
 )
 
 // RandomPort asks for a free port chosen by the operating system.
@@ -59,6 +61,11 @@ func New(opts *Options) (*Server, error) {
 			}
 		}
 		s.AddService(jetstream.New(s, cfg))
+	}
+	if opts.Cluster.Enabled() {
+		if _, err := route.Attach(s); err != nil {
+			return nil, err
+		}
 	}
 	return &Server{s: s}, nil
 }
@@ -92,6 +99,18 @@ func (s *Server) Name() string { return s.s.Name() }
 
 // NumClients reports open client connections.
 func (s *Server) NumClients() int { return s.s.NumClients() }
+
+// NumRoutes reports the active routes to other servers of the cluster.
+func (s *Server) NumRoutes() int { return s.s.NumRoutes() }
+
+// ClusterURL is the nats:// URL of the route listener, for the route lists
+// of other servers, or "" when the server is not clustered.
+func (s *Server) ClusterURL() string {
+	if m := route.Lookup(s.s.ID()); m != nil {
+		return m.ClusterURL()
+	}
+	return ""
+}
 
 // WaitForShutdown blocks until the server has been told to shut down.
 func (s *Server) WaitForShutdown() { s.s.WaitForShutdown() }

@@ -404,7 +404,8 @@ func TestBadConfigFilesNamePosition(t *testing.T) {
 		{"missing tls files", "\ntls {\n  cert_file: \"/nonexistent/cert.pem\"\n  key_file: \"/nonexistent/key.pem\"\n}\n", "load certificate", 2},
 		{"tls without key", "port: 1\ntls {\n  cert_file: \"c.pem\"\n}\n", "cert_file and key_file are required", 2},
 		{"unclosed block", "port: 4222\naccounts {\n  A: { users: [] }\n", "", 0},
-		{"unsupported", "port: 4222\ncluster {\n  port: 6222\n}\n", `"cluster" is not supported`, 2},
+		{"unsupported", "port: 4222\ngateway {\n  port: 7222\n}\n", `"gateway" is not supported`, 2},
+		{"cluster without listen", "port: 4222\ncluster {\n  name: c\n}\n", "cluster: listen (or port) is required", 2},
 		{"undeclared system account", "port: 4222\n\nsystem_account: NOPE\n", `system_account "NOPE"`, 3},
 		{"unknown no_auth_user", "authorization {\n  users: [ {user: a, password: b} ]\n}\nno_auth_user: zed\n", `no_auth_user "zed"`, 4},
 	}

@@ -147,7 +147,9 @@ func Apply(o *server.Options, m *conf.Map) error {
 			o.StoreDir, err = str(v)
 		case "server_tags":
 			o.Tags, err = strList(v)
-		case "cluster", "gateway", "leafnodes", "mqtt", "websocket", "operator", "resolver":
+		case "cluster":
+			err = applyCluster(o, v)
+		case "gateway", "leafnodes", "mqtt", "websocket", "operator", "resolver":
 			err = errAt(v, "%q is not supported by natsnet yet", key)
 		default:
 			if m.UsedAsVariable(key) {

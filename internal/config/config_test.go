@@ -56,7 +56,12 @@ func TestParseErrorsNamePosition(t *testing.T) {
 		{"max_payload: -5\n", "1:14: expected a positive value"},
 		{"ping_interval: \"soon\"\n", `invalid duration "soon"`},
 		{"authorization { users: [ {user: a, password: b, extra: 1} ] }\n", `user: unknown key "extra"`},
-		{"cluster { listen: 1.2.3.4:6222 }\n", `"cluster" is not supported`},
+		{"gateway { listen: 1.2.3.4:7222 }\n", `"gateway" is not supported`},
+		{"cluster { name: c }\n", "cluster: listen (or port) is required"},
+		{"cluster { listen: 6222, routes: [\"nats://nope\"] }\n", `needs host:port`},
+		{"cluster { listen: 6222, bogus: 1 }\n", `cluster: "bogus" is not supported`},
+		{"cluster { listen: 6222, authorization { user: a } }\n", "user and password go together"},
+		{"cluster { listen: 6222, compression: s2_fast }\n", "compression is not supported"},
 		{"authorization { users: [ {password: b} ] }\n", "needs user or nkey"},
 		{"authorization { permissions: { publish: \"a..b\" } }\n", `invalid subject "a..b"`},
 	}
@@ -84,6 +89,6 @@ func TestFlagsOverrideConfig(t *testing.T) {
 		t.Fatal("unknown flag accepted")
 	}
 	if _, err := ParseArgs([]string{"--routes", "nats://x:1"}, &strings.Builder{}); err == nil {
-		t.Fatal("cluster flag accepted before clustering exists")
+		t.Fatal("--routes accepted without --cluster")
 	}
 }

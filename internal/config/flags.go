@@ -28,7 +28,9 @@ type cliFlags struct {
 	port, httpPort, profPort                                     int
 	debug, trace, debugTrace, logtime, jetstream, test, version  bool
 	tls, tlsVerify                                               bool
-	cluster, routes, clusterName                                 string
+	cluster, routes, clusterName, clusterAdvertise               string
+	noAdvertise                                                  bool
+	connectRetries                                               int
 }
 
 // ParseArgs parses nats-server style command line flags. Flags override the
@@ -78,6 +80,9 @@ func ParseArgs(args []string, output io.Writer) (*Command, error) {
 	str(&f.cluster, "Cluster URL for solicited routes", "cluster", "cluster_listen")
 	str(&f.routes, "Routes to solicit and connect", "routes")
 	str(&f.clusterName, "Cluster name", "cluster_name")
+	str(&f.clusterAdvertise, "Cluster URL to advertise to other servers", "cluster_advertise")
+	boolean(&f.noAdvertise, "Do not advertise known cluster information to clients", "no_advertise")
+	num(&f.connectRetries, "Retries for a lost route learned through gossip", "connect_retries")
 	boolean(&f.version, "Show version", "v", "version")
 	fs.Usage = func() {
 		fmt.Fprintln(output, "Usage: natsnet [options]")
@@ -181,11 +186,49 @@ func (f *cliFlags) merge(o *server.Options, set map[string]bool) error {
 		o.TLSConfig = cfg
 		o.TLSVerify = f.tlsVerify
 	}
-	if f.cluster != "" || f.routes != "" || f.clusterName != "" {
-		return errors.New("clustering (--cluster, --routes, --cluster_name) is not supported by natsnet yet")
+	if err := f.mergeCluster(o, any); err != nil {
+		return err
 	}
 	if o.Username != "" && o.Password == "" && !strings.HasPrefix(o.Username, "U") {
 		return errors.New("--user requires --pass")
+	}
+	return nil
+}
+
+// mergeCluster copies the cluster flags over the options.
+func (f *cliFlags) mergeCluster(o *server.Options, given func(...string) bool) error {
+	c := &o.Cluster
+	if given("cluster", "cluster_listen") {
+		if err := clusterFromURL(c, f.cluster); err != nil {
+			return err
+		}
+	}
+	if given("cluster_name") {
+		c.Name = f.clusterName
+	}
+	if given("cluster_advertise") {
+		c.Advertise = f.clusterAdvertise
+	}
+	if given("no_advertise") {
+		c.NoAdvertise = f.noAdvertise
+	}
+	if given("connect_retries") {
+		c.ConnectRetries = f.connectRetries
+	}
+	if given("routes") {
+		c.Routes = nil
+		for r := range strings.SplitSeq(f.routes, ",") {
+			if r = strings.TrimSpace(r); r == "" {
+				continue
+			}
+			if err := checkRouteURL(r); err != nil {
+				return fmt.Errorf("--routes: %v", err)
+			}
+			c.Routes = append(c.Routes, r)
+		}
+	}
+	if c.Port == 0 && (given("routes", "cluster_name", "cluster_advertise") || len(c.Routes) > 0) {
+		return errors.New("--routes and --cluster_name need a cluster listener (--cluster)")
 	}
 	return nil
 }

@@ -106,6 +106,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.serveSubsz(w, r)
 	case HealthzPath:
 		h.serveHealthz(w, r)
+	case RoutezPath:
+		h.serveRoutez(w, r)
 	default:
 		http.NotFound(w, r)
 	}
@@ -148,6 +150,26 @@ func (h *Handler) serveConnz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, r, http.StatusOK, c, true)
+}
+
+func (h *Handler) serveRoutez(w http.ResponseWriter, r *http.Request) {
+	h.count(RoutezPath)
+	src, ok := h.src.(RoutezSource)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	opts, err := RoutezOptionsFromQuery(r.URL.Query())
+	if err != nil {
+		writeText(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	rz, err := src.Routez(opts)
+	if err != nil {
+		writeText(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	writeJSON(w, r, http.StatusOK, rz, true)
 }
 
 func (h *Handler) serveSubsz(w http.ResponseWriter, r *http.Request) {
@@ -214,6 +236,7 @@ func (h *Handler) serveRoot(w http.ResponseWriter, _ *http.Request) {
 		{"General", VarzPath},
 		{"Connections", ConnzPath},
 		{"Subscriptions", SubszPath},
+		{"Routes", RoutezPath},
 		{"Health Probe", HealthzPath},
 	} {
 		fmt.Fprintf(&b, "<a href=\"%s\">%s <span class=\"endpoint\">%s</span></a>\n",

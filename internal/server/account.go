@@ -17,6 +17,8 @@ type Account struct {
 	sl *sublist.Sublist[*subscription]
 
 	nconns atomic.Int32
+	// ri counts local interest for the routes (clustered servers only).
+	ri interestMap
 
 	mu struct {
 		sync.Mutex
@@ -27,6 +29,9 @@ type Account struct {
 func newAccount(s *Server, name string) *Account {
 	a := &Account{Name: name, srv: s, sl: sublist.New[*subscription]()}
 	a.mu.clients = make(map[*client]struct{})
+	if s != nil && s.clustered {
+		a.observeInterest()
+	}
 	return a
 }
 

@@ -77,6 +77,13 @@ type client struct {
 
 	parser proto.Parser // reader
 
+	// route is set, at creation, for a connection to another server of
+	// the cluster (see route_conn.go).
+	route *routeLink
+	// urlGen is the generation of the connect_urls in the INFO the client
+	// got when it connected (see afterPong). Reader.
+	urlGen uint64
+
 	// Set once by the reader when CONNECT succeeds, before the client is
 	// visible to other goroutines as connected; read-only afterwards.
 	acc          *Account
@@ -122,6 +129,10 @@ type client struct {
 		replies    map[string]*replyGrant
 		tlsVersion string
 		tlsCipher  string
+		// firstPong is set once the client got its first PONG after
+		// CONNECT; only then may asynchronous INFO be sent (a client
+		// waits for that PONG to finish connecting).
+		firstPong bool
 	}
 }
 
@@ -277,6 +288,10 @@ func (c *client) sendOK() { c.enqueue([]byte("+OK\r\n")) }
 // it as closed and lets the writer flush what is queued before the socket
 // closes. Safe to call from any goroutine.
 func (c *client) closeConnection(reason closeReason) {
+	if c.route != nil {
+		c.closeRoute()
+		return
+	}
 	c.mu.Lock()
 	if c.mu.closed {
 		c.mu.Unlock()

@@ -283,6 +283,7 @@ func (c *client) ProcessPing() error {
 	// and then read monitoring.
 	c.flushStats()
 	c.enqueue([]byte("PONG\r\n"))
+	c.afterPong()
 	return nil
 }
 

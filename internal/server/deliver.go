@@ -22,6 +22,9 @@ func (s *Server) processMsg(from *client, acc *Account, subj, reply []byte, hdrL
 // whose echo setting applies (nil when the server itself publishes, even
 // through a client's batch).
 func (s *Server) deliverAll(from, echoFrom *client, r *sublist.Result[*subscription], subj, reply []byte, hdrLen int, payload []byte) bool {
+	if s.clustered {
+		return s.deliverCluster(from, echoFrom, r, subj, subj, reply, hdrLen, payload)
+	}
 	delivered := false
 	for _, sub := range r.Plain {
 		if echoFrom != nil && sub.client == echoFrom && !echoFrom.echo {
@@ -52,6 +55,9 @@ func (s *Server) deliverQueue(from, echoFrom *client, members []*subscription, s
 	}
 	for i := range n {
 		sub := members[(start+i)%n]
+		if sub.isRoute() {
+			continue // another server's members: see deliverCluster
+		}
 		if echoFrom != nil && sub.client == echoFrom && !echoFrom.echo {
 			continue
 		}

@@ -29,6 +29,9 @@ type serverInfo struct {
 	ConnectURLs    []string `json:"connect_urls,omitempty"`
 	LameDuckMode   bool     `json:"ldm,omitempty"`
 	NatsnetVersion string   `json:"natsnet_version"`
+
+	// urlGen is the generation of ConnectURLs (see SetConnectURLs).
+	urlGen uint64
 }
 
 // baseInfo is the part of INFO common to all clients.
@@ -48,6 +51,7 @@ func (s *Server) baseInfo() *serverInfo {
 	s.mu.Lock()
 	ldm := s.mu.ldm
 	urls := append([]string(nil), s.mu.connectURLs...)
+	gen := s.mu.urlGen
 	s.mu.Unlock()
 	return &serverInfo{
 		ID:             s.id,
@@ -64,9 +68,11 @@ func (s *Server) baseInfo() *serverInfo {
 		MaxPayload:     s.opts.MaxPayload,
 		JetStream:      s.jsEnabled.Load(),
 		Domain:         s.opts.JetStreamDomain,
+		Cluster:        s.ClusterName(),
 		ConnectURLs:    urls,
 		LameDuckMode:   ldm,
 		NatsnetVersion: Version,
+		urlGen:         gen,
 	}
 }
 
@@ -75,9 +81,9 @@ func (s *Server) baseInfo() *serverInfo {
 func (c *client) sendInfoUpdate() {
 	c.mu.Lock()
 	proto := c.mu.opts.Protocol
-	connected := c.mu.connected
+	ready := c.mu.firstPong
 	c.mu.Unlock()
-	if !connected || proto < 1 {
+	if !ready || proto < 1 {
 		return
 	}
 	info := c.srv.baseInfo()

@@ -146,6 +146,7 @@ func (s *Server) Varz(*monitor.VarzOptions) (*monitor.Varz, error) {
 	if s.sysAcc != nil {
 		v.SystemAccount = s.sysAcc.Name
 	}
+	s.clusterVarz(v)
 	s.mu.Lock()
 	v.ConfigLoadTime = s.mu.configTime.UTC()
 	s.mu.Unlock()
@@ -326,8 +327,8 @@ func (s *Server) Subsz(opts *monitor.SubszOptions) (*monitor.Subsz, error) {
 		stats.Add(sublistStats(st))
 		if opts.Subscriptions {
 			a.sl.ForEach(func(subj, queue string, sub *subscription) bool {
-				if sub.client == nil {
-					return true
+				if sub.client == nil || sub.isRoute() {
+					return true // as with the reference: clients' only
 				}
 				details = append(details, monitor.SubDetail{
 					Account: a.Name, Subject: subj, Queue: queue, Sid: string(sub.sid),

@@ -104,6 +104,10 @@ type Options struct {
 	// Tags are free-form labels reported in server info.
 	Tags []string
 
+	// Cluster configures the routes to the other servers of a cluster;
+	// clustering is off while Cluster.Port is 0.
+	Cluster ClusterOpts
+
 	// ConfigFile is the path the options were loaded from, if any.
 	ConfigFile string
 }
@@ -176,6 +180,7 @@ func (o *Options) Clone() *Options {
 	c.NkeyUsers = append([]*NkeyUser(nil), o.NkeyUsers...)
 	c.Accounts = append([]*AccountConfig(nil), o.Accounts...)
 	c.Tags = append([]string(nil), o.Tags...)
+	c.Cluster.Routes = append([]string(nil), o.Cluster.Routes...)
 	return &c
 }
 
@@ -233,4 +238,5 @@ func (o *Options) SetDefaults() {
 	if o.SystemAccount == "" && !o.NoSystemAcct {
 		o.SystemAccount = DefaultSystemAccount
 	}
+	o.Cluster.setDefaults(o)
 }

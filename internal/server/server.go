@@ -75,6 +75,13 @@ type Server struct {
 	// writer; see waitStall.
 	stallAt int64
 
+	// Clustering (see route_hooks.go): clustered is set from the options
+	// at New; router is set before Start; routes are the route
+	// connections.
+	clustered bool
+	router    Router
+	routes    routeTable
+
 	mu struct {
 		sync.Mutex
 		clients     map[uint64]*client
@@ -83,6 +90,7 @@ type Server struct {
 		shutdown    bool
 		ldm         bool
 		connectURLs []string
+		urlGen      uint64 // bumped when connectURLs change
 		configTime  time.Time
 	}
 }
@@ -115,6 +123,7 @@ func New(opts *Options) (*Server, error) {
 	s.mu.clients = make(map[uint64]*client)
 	s.mu.closed.init(o.MaxClosedClients)
 	s.mu.configTime = s.start
+	s.clustered = o.Cluster.Enabled()
 
 	s.accounts.srv = s
 	s.gacc = s.accounts.register(DefaultGlobalAccount)
@@ -424,6 +433,7 @@ func (s *Server) Shutdown() {
 	for _, c := range clients {
 		c.closeConnection(reasonServerShutdown)
 	}
+	s.closeRoutes()
 	done := make(chan struct{})
 	go func() { s.wg.Wait(); close(done) }()
 	select {
@@ -433,6 +443,7 @@ func (s *Server) Shutdown() {
 		for _, c := range clients {
 			_ = c.nc.Close()
 		}
+		s.routeSockets(func(nc net.Conn) { _ = nc.Close() })
 		<-done
 	}
 	s.log.Info("server shut down")
@@ -445,6 +456,7 @@ func (s *Server) WaitForShutdown() { <-s.quit }
 // infoFor renders the INFO line sent to a new client.
 func (s *Server) infoFor(c *client) []byte {
 	info := s.baseInfo()
+	c.urlGen = info.urlGen
 	info.ClientID = c.cid
 	info.ClientIP = c.host
 	if c.nonce != nil {

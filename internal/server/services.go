@@ -74,7 +74,7 @@ func (a *Account) Publish(subject, reply string, hdr, data []byte) bool {
 func (a *Account) PublishAs(deliverTo, subject, reply string, hdr, data []byte) bool {
 	hdrLen, payload := joinPayload(hdr, data)
 	r := a.sl.Match(deliverTo)
-	return a.srv.deliverAll(nil, nil, r, []byte(subject), []byte(reply), hdrLen, payload)
+	return a.srv.deliverAllAs(nil, nil, r, []byte(deliverTo), []byte(subject), []byte(reply), hdrLen, payload)
 }
 
 // HasInterest reports whether anyone subscribes to a literal subject.
@@ -192,7 +192,7 @@ func (p *Publisher) Publish(subject, reply string, hdr, data []byte) bool {
 // PublishAs is Account.PublishAs, batched until Flush.
 func (p *Publisher) PublishAs(deliverTo, subject, reply string, hdr, data []byte) bool {
 	hdrLen, payload := joinPayload(hdr, data)
-	return p.acc.srv.deliverAll(p.c, nil, p.acc.sl.Match(deliverTo), []byte(subject), []byte(reply), hdrLen, payload)
+	return p.acc.srv.deliverAllAs(p.c, nil, p.acc.sl.Match(deliverTo), []byte(deliverTo), []byte(subject), []byte(reply), hdrLen, payload)
 }
 
 // Flush wakes (or writes for) every subscriber that got messages since the

@@ -26,6 +26,8 @@ type subscription struct {
 	max       atomic.Int64
 	delivered atomic.Int64
 	closed    atomic.Bool
+	// weight is, for another server's queue interest, its member count.
+	weight atomic.Int32
 }
 
 func (s *subscription) subjectString() string { return string(s.subject) }

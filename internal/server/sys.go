@@ -43,6 +43,7 @@ func (s *Server) sysServerInfo() *monitor.ServerInfo {
 		ID:      s.id,
 		Version: CompatVersion,
 		Tags:    s.opts.Tags,
+		Cluster: s.ClusterName(),
 		Seq:     s.sysSeq.Add(1),
 		Time:    time.Now().UTC(),
 	}
@@ -116,6 +117,12 @@ func (s *Server) handleEndpointRequest(subject, reply string, _, msg []byte) {
 			filter = &o.EventFilterOptions
 			data, err = s.Subsz(&o.SubszOptions)
 		}
+	case "ROUTEZ":
+		var o monitor.RoutezEventOptions
+		if err = monitor.DecodeRequest(msg, &o); err == nil {
+			filter = &o.EventFilterOptions
+			data, err = s.Routez(&o.RoutezOptions)
+		}
 	case "HEALTHZ":
 		var o monitor.HealthzEventOptions
 		if err = monitor.DecodeRequest(msg, &o); err == nil {
@@ -177,7 +184,8 @@ func (s *Server) statsz() *monitor.ServerStats {
 		ReceivedFromClients: in,
 		SlowConsumers:       s.stats.slowConsumers.Load(),
 		StaleConnections:    s.stats.staleConns.Load(),
-		ActiveServers:       1,
+		ActiveServers:       1 + s.numRoutes(),
+		Routes:              s.routeStats(),
 		MaxProcs:            runtime.GOMAXPROCS(0),
 	}
 }

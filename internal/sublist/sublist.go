@@ -98,6 +98,19 @@ type Sublist[T comparable] struct {
 	matches atomic.Uint64
 	misses  atomic.Uint64
 	scratch sync.Pool // *[]*node[T], reused by cache misses
+
+	// observer, if set, hears of every successful Insert and Remove; see
+	// SetObserver.
+	observer func(subj, queue string, v T, added bool)
+}
+
+// SetObserver registers fn to be called after every successful Insert
+// (added true) and Remove (added false), on the caller's goroutine, once
+// the change is visible to Match and without any lock of the Sublist held.
+// Calls for concurrent changes may arrive in either order. It must be set
+// before the Sublist is shared.
+func (s *Sublist[T]) SetObserver(fn func(subj, queue string, v T, added bool)) {
+	s.observer = fn
 }
 
 // New returns an empty Sublist with a match cache of DefaultCacheSize.
@@ -125,6 +138,16 @@ func (s *Sublist[T]) Count() uint32 { return s.count.Load() }
 // ("" for a plain subscription). Inserting the same (subj, queue, v) twice
 // records two subscriptions.
 func (s *Sublist[T]) Insert(subj, queue string, v T) error {
+	if err := s.insert(subj, queue, v); err != nil {
+		return err
+	}
+	if s.observer != nil {
+		s.observer(subj, queue, v, true)
+	}
+	return nil
+}
+
+func (s *Sublist[T]) insert(subj, queue string, v T) error {
 	if !subject.ValidFilter(subj) {
 		return ErrInvalidSubject
 	}
@@ -182,6 +205,16 @@ func (s *Sublist[T]) Insert(subj, queue string, v T) error {
 // Remove removes one subscription previously added with Insert(subj, queue, v).
 // It returns ErrNotFound if there is none.
 func (s *Sublist[T]) Remove(subj, queue string, v T) error {
+	if err := s.remove(subj, queue, v); err != nil {
+		return err
+	}
+	if s.observer != nil {
+		s.observer(subj, queue, v, false)
+	}
+	return nil
+}
+
+func (s *Sublist[T]) remove(subj, queue string, v T) error {
 	if !subject.ValidFilter(subj) {
 		return ErrInvalidSubject
 	}
