@@ -102,7 +102,12 @@ func (e *expiryHeap) heapify() {
 // allowed) means never, even with max_age; a positive ttl and max_age both
 // apply and the earlier wins.
 func (s *MemStore) deadlineLocked(ts int64, ttl time.Duration) int64 {
-	cfg := &s.mu.cfg
+	return msgDeadline(&s.mu.cfg, ts, ttl)
+}
+
+// msgDeadline is the deadline of a message stored at ts with ttl under
+// cfg, shared by the stores.
+func msgDeadline(cfg *StreamConfig, ts int64, ttl time.Duration) int64 {
 	d := int64(noDeadline)
 	if cfg.AllowMsgTTL && ttl != 0 {
 		if ttl < 0 {

@@ -30,7 +30,7 @@ const (
 	recDel   = 3 // removes a list of sequences
 	recRange = 4 // removes every message in a sequence range, may set the state
 	recState = 5 // sets last sequence, last timestamp and the pristine flag
-	recPad   = 6 // nothing: an erased message, same length as the original
+	recPad   = 6 // an erased message: its sequence and timestamp, then zeros
 
 	rangeHasState = 1 << 0
 	statePristine = 1 << 1
@@ -76,7 +76,7 @@ func (h *blockHeader) encode() []byte {
 }
 
 func decodeBlockHeader(b []byte) (blockHeader, bool) {
-	if len(b) < blockHeaderSize || string(b[:4]) != blockMagic || b[4] != blockVersion ||
+	if len(b) < blockHeaderSize || string(b[:4]) != blockMagic || b[4] != blockVersion || b[5]&^7 != 0 ||
 		crc32.Checksum(b[:44], crcTable) != binary.LittleEndian.Uint32(b[44:]) {
 		return blockHeader{}, false
 	}
@@ -111,10 +111,15 @@ type fblock struct {
 	dead       []uint64
 	deadSorted bool
 
-	erases   int  // in-place erasures, so a concurrent rewrite can notice
-	needSync bool // written since its last fsync
-	queued   bool // waiting in the compaction queue
-	removed  bool // retired or deleted: no longer part of the log
+	// kept is the size of the tombstones a rewrite kept: space that is
+	// not reclaimable and so does not count towards the next rewrite.
+	kept int64
+
+	erases   int    // in-place erasures, so a concurrent rewrite can notice
+	gen      uint64 // changes when bytes of the file change (erase, rewrite)
+	needSync bool   // written since its last fsync
+	queued   bool   // waiting in the compaction queue
+	removed  bool   // retired or deleted: no longer part of the log
 }
 
 func (b *fblock) noteMsgSeq(seq uint64) {
@@ -249,10 +254,14 @@ func appendStateRec(b []byte, st seqState) []byte {
 	return sealRec(append(b, flags), start)
 }
 
-// padRec returns a padding record of n bytes in total (n > recFrame).
-func padRec(n int) []byte {
+// padRec returns the record of n bytes in total that replaces an erased
+// message record: it keeps the message's sequence and timestamp, which may
+// be the store's last, and zeros the rest.
+func padRec(n int, seq uint64, ts int64) []byte {
 	b := make([]byte, n)
 	b[recFrame] = recPad
+	binary.LittleEndian.PutUint64(b[recFrame+1:], seq)
+	binary.LittleEndian.PutUint64(b[recFrame+9:], uint64(ts))
 	return sealRec(b, 0)
 }
 
@@ -283,7 +292,7 @@ func recordAt(data []byte, off int, ceiling uint64) ([]byte, bool) {
 			return nil, false
 		}
 	case recPad:
-		if binary.LittleEndian.Uint64(body[1:]) != 0 {
+		if n < 1+16 || binary.LittleEndian.Uint64(body[1:]) > ceiling {
 			return nil, false
 		}
 	default:

@@ -2,6 +2,7 @@ package store
 
 import (
 	"container/heap"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,10 +37,27 @@ type Syncer struct {
 	next    *syncRound   // the round that will start next
 	urgent  []syncTarget // registered for the next round
 	lazy    lazyHeap
+	// Gathering: after a round, the next one waits (until gatherUntil at
+	// most) for as many waiters as were just released plus those already
+	// waiting, so that writers released together commit together instead
+	// of splitting into two cohorts that alternate rounds at half the
+	// batch size.
+	waiters     int // requests for the next round
+	expect      int
+	gatherUntil time.Time
 }
 
+// Bounds of the gathering pause, which is a quarter of the last round.
+const (
+	minGather = 10 * time.Microsecond
+	maxGather = 500 * time.Microsecond
+)
+
 // syncRound is one batch of fsyncs; done is closed when it has finished.
-type syncRound struct{ done chan struct{} }
+type syncRound struct {
+	done    chan struct{}
+	waiters int
+}
 
 // syncTarget is something with files to fsync: a FileStore or a consumer
 // log.
@@ -54,8 +72,9 @@ type syncTarget interface {
 
 // syncFlags is the syncer's bookkeeping inside a target.
 type syncFlags struct {
-	urgent bool        // in Syncer.urgent; guarded by Syncer.mu
-	lazy   atomic.Bool // in Syncer.lazy
+	urgent bool         // in Syncer.urgent; guarded by Syncer.mu
+	lazy   atomic.Bool  // in Syncer.lazy
+	due    atomic.Int64 // the earliest due time in Syncer.lazy (Unix ns)
 }
 
 // syncJob is the work of one target in a round.
@@ -122,32 +141,35 @@ func (s *Syncer) request(t syncTarget) *syncRound {
 		return nil
 	}
 	s.startLocked()
+	s.waiters++
 	if f := t.syncFlags(); !f.urgent {
 		f.urgent = true
 		s.urgent = append(s.urgent, t)
-		if len(s.urgent) == 1 {
-			s.poke()
-		}
+	}
+	if len(s.urgent) == 1 || s.waiters == s.expect {
+		s.poke()
 	}
 	return s.next
 }
 
-// later registers t to be synced within d, unless it already is. Targets
-// call it after appending, so that a round popping t concurrently still
-// covers the append or t registers again.
+// later registers t to be synced within d, unless it already is as soon.
+// Targets call it after appending, so that a round popping t concurrently
+// still covers the append or t registers again.
 func (s *Syncer) later(t syncTarget, d time.Duration) {
 	f := t.syncFlags()
-	if f.lazy.Load() {
+	due := time.Now().Add(d)
+	if f.lazy.Load() && f.due.Load() <= due.UnixNano() {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed || f.lazy.Load() {
+	if s.closed || f.lazy.Load() && f.due.Load() <= due.UnixNano() {
 		return
 	}
 	s.startLocked()
+	// An earlier registration stays in the heap; popping it is harmless.
 	f.lazy.Store(true)
-	due := time.Now().Add(d)
+	f.due.Store(due.UnixNano())
 	heap.Push(&s.lazy, lazyEntry{due, t})
 	if s.lazy[0].t == t {
 		s.poke()
@@ -170,8 +192,17 @@ func (s *Syncer) run() {
 				return
 			}
 			now = time.Now()
-			if len(s.urgent) > 0 || (len(s.lazy) > 0 && !s.lazy[0].due.After(now)) {
+			lazyDue := len(s.lazy) > 0 && !s.lazy[0].due.After(now)
+			if lazyDue || len(s.urgent) > 0 && (s.waiters >= s.expect || s.closed || !now.Before(s.gatherUntil)) {
 				break
+			}
+			if len(s.urgent) > 0 {
+				// Gathering is shorter than a timer's resolution: yield
+				// to the writers instead.
+				s.mu.Unlock()
+				runtime.Gosched()
+				s.mu.Lock()
+				continue
 			}
 			var tc <-chan time.Time
 			if len(s.lazy) > 0 {
@@ -186,6 +217,7 @@ func (s *Syncer) run() {
 			s.mu.Lock()
 		}
 		r := s.next
+		r.waiters, s.waiters = s.waiters, 0
 		s.next = &syncRound{done: make(chan struct{})}
 		targets := s.urgent
 		s.urgent = nil
@@ -194,11 +226,18 @@ func (s *Syncer) run() {
 		}
 		for len(s.lazy) > 0 && !s.lazy[0].due.After(now) {
 			e := heap.Pop(&s.lazy).(lazyEntry)
-			e.t.syncFlags().lazy.Store(false)
+			if f := e.t.syncFlags(); f.due.Load() == e.due.UnixNano() {
+				f.lazy.Store(false)
+			}
 			targets = append(targets, e.t)
 		}
 		s.mu.Unlock()
 		s.runRound(targets)
+		took := time.Since(now)
+		s.mu.Lock()
+		s.expect = r.waiters + s.waiters
+		s.gatherUntil = time.Now().Add(min(max(took/4, minGather), maxGather))
+		s.mu.Unlock()
 		close(r.done)
 	}
 }

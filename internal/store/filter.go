@@ -85,13 +85,19 @@ func (m *matcher) matches(subj string) bool {
 }
 
 // forEachSubjectLocked calls fn once for every subject with messages that m
+// matches, stopping early if fn returns false.
+func (s *MemStore) forEachSubjectLocked(m *matcher, fn func(ss *subjState) bool) {
+	forEachSubject(s.mu.subjects, m, fn)
+}
+
+// forEachSubject calls fn once for every subject of subjects that m
 // matches, stopping early if fn returns false. Literal filters cost one
 // lookup each; wildcards walk the subject map.
-func (s *MemStore) forEachSubjectLocked(m *matcher, fn func(ss *subjState) bool) {
+func forEachSubject(subjects map[string]*subjState, m *matcher, fn func(ss *subjState) bool) {
 	switch {
 	case m.all:
 	case m.literal && m.many == nil:
-		if ss := s.mu.subjects[m.one]; ss != nil {
+		if ss := subjects[m.one]; ss != nil {
 			fn(ss)
 		}
 		return
@@ -100,13 +106,13 @@ func (s *MemStore) forEachSubjectLocked(m *matcher, fn func(ss *subjState) bool)
 			if !m.deduped && slices.Contains(m.many[:i], f) {
 				continue
 			}
-			if ss := s.mu.subjects[f]; ss != nil && !fn(ss) {
+			if ss := subjects[f]; ss != nil && !fn(ss) {
 				return
 			}
 		}
 		return
 	}
-	for _, ss := range s.mu.subjects {
+	for _, ss := range subjects {
 		if m.matches(ss.subj) && !fn(ss) {
 			return
 		}

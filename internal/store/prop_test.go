@@ -44,11 +44,14 @@ func TestMemStoreModel(t *testing.T) {
 // The small profile uses tight limits so that every limit, eviction and
 // error path is hit often; the large profile grows streams to thousands of
 // messages (hundreds per subject) so that the indexes span many chunks.
-func runModelTest(t *testing.T, newStore storeFactory) {
+// size, if given, is the number of seeds and steps (unless -store.long).
+func runModelTest(t *testing.T, newStore storeFactory, size ...int) {
 	seeds, steps := 24, 1200
 	switch {
 	case *longModel:
 		seeds, steps = 400, 3000
+	case len(size) == 2:
+		seeds, steps = size[0], size[1]
 	case testing.Short():
 		seeds, steps = 8, 600
 	}
@@ -76,7 +79,7 @@ func runModelTest(t *testing.T, newStore storeFactory) {
 					h.maxMsgs = max(h.maxMsgs, len(h.m.msgs))
 				}
 			}
-			if large && !testing.Short() && h.maxMsgs < 500 {
+			if large && steps >= 1200 && h.maxMsgs < 500 {
 				t.Errorf("large profile too weak: at most %d messages", h.maxMsgs)
 			}
 		})
@@ -369,8 +372,8 @@ func (h *propHarness) checkLoad(what string, sm *StoreMsg, err error, x *modelMs
 
 func (h *propHarness) compare() {
 	t := h.t
-	if ms, ok := h.s.(*MemStore); ok {
-		ms.checkInvariants(t)
+	if s, ok := h.s.(interface{ checkInvariants(testing.TB) }); ok {
+		s.checkInvariants(t)
 	}
 	st, mst := h.s.State(), h.m.state()
 	st.Consumers = 0
