@@ -1,6 +1,7 @@
 package server
 
 import (
+	"crypto/tls"
 	"errors"
 	"net"
 	"os"
@@ -152,6 +153,12 @@ const (
 // if it is small and nobody else is writing. It reports whether it took
 // the write on.
 func (c *client) flushInline() bool {
+	if _, isTLS := c.nc.(*tls.Conn); isTLS {
+		// A timed-out write leaves a TLS connection unusable (crypto/tls
+		// keeps the error), so TLS output is only written by the writer,
+		// under the full write deadline.
+		return false
+	}
 	o := &c.out
 	o.mu.Lock()
 	if o.flushing || o.closing || len(o.chunks) != 1 || o.queued > inlineFlushMax {
