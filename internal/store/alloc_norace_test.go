@@ -43,3 +43,21 @@ func TestQueriesDoNotAllocate(t *testing.T) {
 		t.Errorf("StoreMsg allocates %.2f times", n)
 	}
 }
+
+func TestFileLoadMsgAllocs(t *testing.T) {
+	s := fillFileStore(t, 5000, FileConfig{BlockSize: 64 << 10})
+	defer s.Stop()
+	var sm StoreMsg
+	s.LoadMsg(1, &sm)
+	seq := uint64(1)
+	if n := testing.AllocsPerRun(1000, func() {
+		s.LoadMsg(seq, &sm)
+		seq = seq*7919%5000 + 1
+	}); n != 0 {
+		t.Errorf("LoadMsg allocates %.1f times", n)
+	}
+	data := make([]byte, 128)
+	if n := testing.AllocsPerRun(1000, func() { s.StoreMsg("bench.1", nil, data, 0) }); n > 0.1 {
+		t.Errorf("async StoreMsg allocates %.2f times", n)
+	}
+}

@@ -129,27 +129,6 @@ func BenchmarkFileLoadMsg(b *testing.B) {
 	}
 }
 
-func TestFileLoadMsgAllocs(t *testing.T) {
-	if raceEnabled {
-		t.Skip("allocation counts differ under -race")
-	}
-	s := fillFileStore(t, 5000, FileConfig{BlockSize: 64 << 10})
-	defer s.Stop()
-	var sm StoreMsg
-	s.LoadMsg(1, &sm)
-	seq := uint64(1)
-	if n := testing.AllocsPerRun(1000, func() {
-		s.LoadMsg(seq, &sm)
-		seq = seq*7919%5000 + 1
-	}); n != 0 {
-		t.Errorf("LoadMsg allocates %.1f times", n)
-	}
-	data := make([]byte, 128)
-	if n := testing.AllocsPerRun(1000, func() { s.StoreMsg("bench.1", nil, data, 0) }); n > 0.1 {
-		t.Errorf("async StoreMsg allocates %.2f times", n)
-	}
-}
-
 // TestFileStoreBigOpen writes a large store (-store.big, 1 GB by default)
 // and measures how long recovering it on open takes.
 func TestFileStoreBigOpen(t *testing.T) {

@@ -130,19 +130,6 @@ func TestFileStoreReadOnly(t *testing.T) {
 	s.Stop()
 }
 
-// TestFileStoreReadOnlyDir uses a real read-only directory.
-func TestFileStoreReadOnlyDir(t *testing.T) {
-	if os.Geteuid() == 0 {
-		t.Skip("root ignores directory permissions")
-	}
-	dir := t.TempDir()
-	os.Chmod(dir, 0o500)
-	defer os.Chmod(dir, 0o700)
-	if _, err := NewFileStore(filepath.Join(dir, "s"), StreamConfig{}, FileConfig{}, nil); !errors.Is(err, os.ErrPermission) {
-		t.Fatalf("open in a read-only directory = %v", err)
-	}
-}
-
 // blockFiles lists the block files of a store directory on disk.
 func blockFiles(t *testing.T, dir string) []string {
 	t.Helper()
