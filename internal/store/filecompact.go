@@ -41,7 +41,7 @@ func (fs *FileStore) noteDeathLocked(b *fblock) {
 // scheduleCompactionLocked starts the compaction goroutine if blocks are
 // queued and it is not running.
 func (fs *FileStore) scheduleCompactionLocked() {
-	if len(fs.mu.compactQ) == 0 || fs.mu.compactOn || fs.mu.werr != nil || fs.mu.closed {
+	if len(fs.mu.compactQ) == 0 || fs.mu.compactOn || fs.mu.werr != nil || fs.mu.closed || fs.mu.noCompact {
 		return
 	}
 	fs.mu.compactOn = true

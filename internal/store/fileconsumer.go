@@ -158,12 +158,14 @@ func (c *fileConsumer) replay(f vfile) error {
 		return err
 	}
 	if len(data) < clogHeader || string(data[:4]) != clogMagic || data[4] != clogVersion {
-		// Nothing usable: start over.
-		data = data[:0]
+		// Nothing usable (a torn creation): start over.
+		if err := f.Truncate(0); err != nil {
+			return err
+		}
 		if _, err := f.WriteAt(clogHead(), 0); err != nil {
 			return err
 		}
-		size, data = -1, clogHead()
+		size, data = 0, clogHead()
 	}
 	off := clogHeader
 	for off < len(data) {

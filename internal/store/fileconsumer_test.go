@@ -123,7 +123,7 @@ func TestFileConsumerTornLog(t *testing.T) {
 	s.Stop()
 	path := "/s/consumers/" + consumerFileName("c/with space")
 	full := slicesClone(mfs.files[path].data)
-	for cut := len(full); cut >= clogHeader; cut-- {
+	for cut := len(full); cut >= 0; cut-- {
 		mfs.files[path].data = slicesClone(full[:cut])
 		s := openMem(t, mfs, StreamConfig{}, FileConfig{})
 		c, err := s.ConsumerStore("c/with space", cfg)

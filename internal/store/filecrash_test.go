@@ -290,9 +290,6 @@ func TestFileStoreKill(t *testing.T) {
 		killChild(dir)
 		return
 	}
-	if testing.Short() {
-		t.Skip("spawns a process")
-	}
 	t.Parallel()
 	dir := t.TempDir()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestFileStoreKill$")
@@ -400,4 +397,136 @@ func dumpLog(fsys vfs, dir string) string {
 		}
 	}
 	return sb.String()
+}
+
+// TestFileStoreRestoreCrash crashes at every file system operation of a
+// RestoreSnapshot in turn: recovery must find either the old contents or
+// the new ones.
+func TestFileStoreRestoreCrash(t *testing.T) {
+	t.Parallel()
+	src, _ := NewMemStore(StreamConfig{}, func() int64 { return 7 })
+	for i := range 60 {
+		src.StoreMsg(fmt.Sprint("new.", i%3), nil, []byte(strings.Repeat("n", i)), 0)
+	}
+	src.RemoveMsg(10)
+	newSnap, _ := src.EncodeSnapshot()
+	fcfg := FileConfig{BlockSize: 1024}
+	for k := 1; ; k++ {
+		mfs := newMemFS()
+		s := openMem(t, mfs, StreamConfig{}, fcfg)
+		storeN(t, s, 40, "old")
+		s.RemoveMsg(3)
+		storeN(t, s, 1, "old") // waits for a sync that covers the removal
+		oldSnap, _ := s.EncodeSnapshot()
+		mfs.crashAfter(k, newRand(uint64(k)))
+		err := s.RestoreSnapshot(newSnap)
+		s.Stop()
+		img := mfs.crashImage()
+		if img == nil {
+			if err != nil {
+				t.Fatalf("restore without a crash: %v", err)
+			}
+			t.Logf("the restore takes %d file system operations", k-1)
+			return
+		}
+		s2 := openMem(t, img, StreamConfig{}, fcfg)
+		got, _ := s2.EncodeSnapshot()
+		s2.checkInvariants(t)
+		s2.Stop()
+		switch {
+		case bytes.Equal(got, oldSnap):
+			if err == nil {
+				t.Fatalf("crash at operation %d: the acknowledged restore was lost", k)
+			}
+		case bytes.Equal(got, newSnap):
+		default:
+			t.Fatalf("crash at operation %d: recovered neither the old nor the new contents", k)
+		}
+	}
+}
+
+// TestFileStoreCompactionCrash reopens a store whose blocks are mostly
+// dead, which rewrites and deletes them in the background, and crashes at
+// every file system operation of that in turn: nothing observable may
+// change.
+func TestFileStoreCompactionCrash(t *testing.T) {
+	t.Parallel()
+	cfg := StreamConfig{MaxMsgsPerSubject: 1}
+	fcfg := FileConfig{BlockSize: 1024}
+	base := newMemFS()
+	s := openMem(t, base, cfg, fcfg)
+	s.mu.Lock()
+	s.mu.noCompact = true // leave the rewrites to the reopen
+	s.mu.Unlock()
+	for i := range 300 {
+		subj := fmt.Sprint("kv.", i%10)
+		if i%25 == 0 {
+			subj = fmt.Sprint("keep.", i)
+		}
+		if _, _, err := s.StoreMsg(subj, nil, []byte(strings.Repeat("v", 20)), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, _ := s.EncodeSnapshot()
+	s.Stop()
+	for k := 1; ; k++ {
+		mfs := cloneMemFS(base)
+		mfs.crashAfter(k, newRand(uint64(k)))
+		s, err := openFileStore("/s", cfg, fcfg, nil, mfs)
+		if err == nil {
+			s.bg.Wait()
+			s.Stop()
+		}
+		img := mfs.crashImage()
+		if img == nil {
+			t.Logf("reopening with compaction takes %d file system operations; %d bytes on disk, %d before",
+				k-1, diskBytes(mfs), diskBytes(base))
+			if diskBytes(mfs) > diskBytes(base)/2 {
+				t.Fatal("nothing was compacted")
+			}
+			return
+		}
+		s2 := openMem(t, img, cfg, fcfg)
+		s2.bg.Wait()
+		got, _ := s2.EncodeSnapshot()
+		s2.checkInvariants(t)
+		s2.Stop()
+		if !bytes.Equal(got, want) {
+			t.Fatalf("crash at operation %d changed the store", k)
+		}
+	}
+}
+
+// cloneMemFS returns a copy of a quiescent memFS.
+func cloneMemFS(m *memFS) *memFS {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c := newMemFS()
+	for d := range m.dirs {
+		c.dirs[d] = true
+	}
+	inodes := map[*memInode]*memInode{}
+	cp := func(ino *memInode) *memInode {
+		if n, ok := inodes[ino]; ok {
+			return n
+		}
+		n := &memInode{data: append([]byte(nil), ino.data...), synced: append([]byte(nil), ino.synced...),
+			pending: append([]memOp(nil), ino.pending...)}
+		inodes[ino] = n
+		return n
+	}
+	for name, ino := range m.files {
+		c.files[name] = cp(ino)
+	}
+	for name, ino := range m.durable {
+		c.durable[name] = cp(ino)
+	}
+	return c
+}
+
+func diskBytes(m *memFS) (n int) {
+	for _, size := range m.fileNames() {
+		n += size
+	}
+	return n
 }

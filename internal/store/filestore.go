@@ -121,6 +121,7 @@ type FileStore struct {
 		replaying bool     // recovery: removals are not logged
 		compactQ  []*fblock
 		compactOn bool
+		noCompact bool   // tests: leave queued blocks alone
 		rec       []byte // record scratch
 		zbuf      []byte // compression scratch: input
 		zout      []byte // compression scratch: output
