@@ -133,44 +133,17 @@ func applyClusterAuth(c *server.ClusterOpts, v *conf.Value) error {
 }
 
 func applyClusterTLS(c *server.ClusterOpts, v *conf.Value) error {
-	m, err := mapOf(v, "cluster tls")
+	b, err := readTLSBlock(v, "cluster tls", "insecure")
 	if err != nil {
 		return err
 	}
-	var certFile, keyFile, caFile string
-	var verify, insecure bool
-	for key, e := range m.All() {
-		switch strings.ToLower(key) {
-		case "cert_file":
-			certFile, err = str(e)
-		case "key_file":
-			keyFile, err = str(e)
-		case "ca_file":
-			caFile, err = str(e)
-		case "verify":
-			verify, err = boolVal(e)
-		case "insecure":
-			insecure, err = boolVal(e)
-		case "timeout":
-			c.TLSTimeout, err = duration(e, time.Second)
-		default:
-			err = errAt(e, "cluster tls: unknown key %q", key)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	if certFile == "" || keyFile == "" {
-		return errAt(v, "cluster tls: cert_file and key_file are required")
-	}
-	cfg, err := BuildTLSConfig(certFile, keyFile, caFile, verify)
-	if err != nil {
-		return errAt(v, "cluster tls: %v", err)
+	if b.timeout > 0 {
+		c.TLSTimeout = b.timeout
 	}
 	// Routes dial with the same identity and verify peers with the same CA.
-	cfg.RootCAs = cfg.ClientCAs
-	cfg.InsecureSkipVerify = insecure
-	c.TLSConfig = cfg
+	b.cfg.RootCAs = b.cfg.ClientCAs
+	b.cfg.InsecureSkipVerify = b.insecure
+	c.TLSConfig = b.cfg
 	return nil
 }
 

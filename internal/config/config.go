@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -308,42 +309,70 @@ func mapOf(v *conf.Value, what string) (*conf.Map, error) {
 }
 
 func applyTLS(o *server.Options, v *conf.Value) error {
-	m, err := mapOf(v, "tls")
+	b, err := readTLSBlock(v, "tls", "verify_and_map")
 	if err != nil {
 		return err
 	}
+	o.TLSMap = b.verifyAndMap
+	o.TLSVerify = b.verify || b.verifyAndMap
+	if b.timeout > 0 {
+		o.TLSTimeout = b.timeout
+	}
+	o.TLSConfig = b.cfg
+	return nil
+}
+
+// tlsBlock is a parsed tls { } block.
+type tlsBlock struct {
+	cfg          *tls.Config
+	verify       bool
+	verifyAndMap bool
+	insecure     bool
+	timeout      time.Duration
+}
+
+// readTLSBlock reads a tls block (cert_file, key_file, ca_file, verify,
+// timeout, plus the extra boolean keys the caller allows) and loads the
+// certificates. what names the block in errors.
+func readTLSBlock(v *conf.Value, what string, extra ...string) (*tlsBlock, error) {
+	m, err := mapOf(v, what)
+	if err != nil {
+		return nil, err
+	}
+	var b tlsBlock
 	var certFile, keyFile, caFile string
 	for key, e := range m.All() {
-		switch strings.ToLower(key) {
-		case "cert_file":
+		k := strings.ToLower(key)
+		switch {
+		case k == "cert_file":
 			certFile, err = str(e)
-		case "key_file":
+		case k == "key_file":
 			keyFile, err = str(e)
-		case "ca_file":
+		case k == "ca_file":
 			caFile, err = str(e)
-		case "verify":
-			o.TLSVerify, err = boolVal(e)
-		case "verify_and_map":
-			o.TLSMap, err = boolVal(e)
-			o.TLSVerify = o.TLSVerify || o.TLSMap
-		case "timeout":
-			o.TLSTimeout, err = duration(e, time.Second)
+		case k == "verify":
+			b.verify, err = boolVal(e)
+		case k == "timeout":
+			b.timeout, err = duration(e, time.Second)
+		case k == "verify_and_map" && slices.Contains(extra, k):
+			b.verifyAndMap, err = boolVal(e)
+		case k == "insecure" && slices.Contains(extra, k):
+			b.insecure, err = boolVal(e)
 		default:
-			err = errAt(e, "tls: unknown key %q", key)
+			err = errAt(e, "%s: unknown key %q", what, key)
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if certFile == "" || keyFile == "" {
-		return errAt(v, "tls: cert_file and key_file are required")
+		return nil, errAt(v, "%s: cert_file and key_file are required", what)
 	}
-	cfg, err := BuildTLSConfig(certFile, keyFile, caFile, o.TLSVerify)
+	b.cfg, err = BuildTLSConfig(certFile, keyFile, caFile, b.verify || b.verifyAndMap)
 	if err != nil {
-		return errAt(v, "tls: %v", err)
+		return nil, errAt(v, "%s: %v", what, err)
 	}
-	o.TLSConfig = cfg
-	return nil
+	return &b, nil
 }
 
 // BuildTLSConfig loads a certificate and key, and optionally a CA bundle for
