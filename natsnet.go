@@ -51,7 +51,7 @@ func New(opts *Options) (*Server, error) {
 		return nil, err
 	}
 	if opts.JetStream {
-		cfg := jetstream.Config{StoreDir: opts.StoreDir, Domain: opts.JetStreamDomain}
+		cfg := jetstream.Config{StoreDir: opts.StoreDir, Domain: opts.JetStreamDomain, SyncInterval: opts.JetStreamSyncInterval}
 		for _, a := range opts.Accounts {
 			if a.JetStream != nil {
 				if cfg.Accounts == nil {

@@ -79,3 +79,36 @@ func knownScenarioPrefix(names map[string]bool, place string) bool {
 	}
 	return false
 }
+
+// TestConformanceFileStorage runs every scenario that creates memory
+// streams again with file streams: the file store must answer exactly as
+// the reference's does.
+func TestConformanceFileStorage(t *testing.T) {
+	for _, sc := range allScenarios() {
+		file, ok := withFileStorage(sc)
+		if !ok {
+			continue
+		}
+		t.Run(sc.name, func(t *testing.T) {
+			t.Parallel()
+			runDifferential(t, &file)
+		})
+	}
+}
+
+// withFileStorage returns sc with its memory streams made file streams,
+// and whether it had any.
+func withFileStorage(sc scenario) (scenario, bool) {
+	const mem, file = `"storage":"memory"`, `"storage":"file"`
+	steps := make([]step, len(sc.steps))
+	found := false
+	for i, st := range sc.steps {
+		if strings.Contains(st.body, mem) {
+			st.body = strings.ReplaceAll(st.body, mem, file)
+			found = true
+		}
+		steps[i] = st
+	}
+	sc.steps = steps
+	return sc, found
+}

@@ -422,6 +422,7 @@ var streamScenarios = []scenario{
 			req("delete missing", js("STREAM.MSG.DELETE.S"), `{"seq":99}`),
 			req("delete seq 0", js("STREAM.MSG.DELETE.S"), `{"seq":0}`),
 			req("delete first", js("STREAM.MSG.DELETE.S"), `{"seq":1}`),
+			req("delete below first", js("STREAM.MSG.DELETE.S"), `{"seq":1}`),
 			req("info", js("STREAM.INFO.S"), `{"deleted_details":true}`),
 			req("create deny", js("STREAM.CREATE.D"), `{"name":"D","subjects":["d.>"],"storage":"memory","deny_delete":true}`).setup(),
 			pub("pub d", "d.1", "x").setup(),

@@ -240,6 +240,20 @@ func boolVal(v *conf.Value) (bool, error) {
 
 // duration accepts a Go duration string ("2m", "1h30m") or a number of
 // units (seconds for most keys, as the reference does).
+// syncInterval reads jetstream.sync_interval: "always" (natsnet's default:
+// fsync before acknowledging, with group commit) or a positive duration
+// between background fsyncs.
+func syncInterval(v *conf.Value) (time.Duration, error) {
+	if v.Kind == conf.KindString && strings.EqualFold(v.Str, "always") {
+		return 0, nil
+	}
+	d, err := duration(v, time.Second)
+	if err == nil && d <= 0 {
+		err = errAt(v, "jetstream: sync_interval must be \"always\" or a positive duration")
+	}
+	return d, err
+}
+
 func duration(v *conf.Value, unit time.Duration) (time.Duration, error) {
 	switch v.Kind {
 	case conf.KindString:
@@ -434,6 +448,8 @@ func applyJetStream(o *server.Options, v *conf.Value) error {
 				o.JetStreamMaxStore = int64(n)
 			case "domain":
 				o.JetStreamDomain, err = str(e)
+			case "sync_interval", "sync":
+				o.JetStreamSyncInterval, err = syncInterval(e)
 			default:
 				err = errAt(e, "jetstream: %q is not supported by natsnet yet", key)
 			}

@@ -3,6 +3,7 @@ package jetstream
 import (
 	"encoding/json"
 	"reflect"
+	"time"
 
 	"github.com/nats-io/nuid"
 
@@ -102,6 +103,10 @@ func (a *jsAccount) updateConsumer(m *apiMsg, e *streamEntry, c *consumer.Consum
 			a.respondError(m, jsapi.NewConsumerCreateError(err))
 			return
 		}
+		if err := a.persistConsumer(e, c); err != nil {
+			a.respondError(m, jsapi.NewConsumerCreateError(err))
+			return
+		}
 	}
 	resp := jsapi.ConsumerCreateResponse{ConsumerInfo: decorateConsumerInfo(c.Info())}
 	a.respond(m.reply, jsapi.SetType(&resp))
@@ -122,11 +127,14 @@ func normalizedConsumer(c *jsapi.ConsumerConfig) jsapi.ConsumerConfig {
 
 // newConsumer creates, registers and starts a consumer.
 func (a *jsAccount) newConsumer(e *streamEntry, name string, cfg *jsapi.ConsumerConfig) (*consumer.Consumer, error) {
-	return a.newConsumerWithState(e, name, cfg, nil)
+	return a.startConsumer(e, name, cfg, now(), nil, true)
 }
 
-// newConsumerWithState is newConsumer resuming from saved state (restores).
-func (a *jsAccount) newConsumerWithState(e *streamEntry, name string, cfg *jsapi.ConsumerConfig, state *store.ConsumerState) (*consumer.Consumer, error) {
+// startConsumer creates, registers and starts a consumer, resuming from
+// state if given (restores) or from what its stream's store holds
+// (recovery). With persist, a file stream's consumer has its configuration
+// written to disk.
+func (a *jsAccount) startConsumer(e *streamEntry, name string, cfg *jsapi.ConsumerConfig, created time.Time, state *store.ConsumerState, persist bool) (*consumer.Consumer, error) {
 	ackPolicy := store.AckExplicit
 	switch cfg.AckPolicy {
 	case jsapi.AckNone:
@@ -138,13 +146,16 @@ func (a *jsAccount) newConsumerWithState(e *streamEntry, name string, cfg *jsapi
 	if err != nil {
 		return nil, err
 	}
+	if scfg := e.st.Config(); fileBacked(&scfg) {
+		cs = &persistedConsumer{ConsumerStore: cs, metaPath: a.consumerMetaPath(scfg.Name, name)}
+	}
 	if state != nil {
 		if err := cs.Update(state); err != nil {
 			_ = cs.Delete()
 			return nil, err
 		}
 	}
-	c, err := consumer.New(name, cfg, now(), consumer.Options{
+	c, err := consumer.New(name, cfg, created, consumer.Options{
 		Stream:   e.st,
 		Sender:   newBatchSender(a.acc),
 		Store:    cs,
@@ -154,6 +165,12 @@ func (a *jsAccount) newConsumerWithState(e *streamEntry, name string, cfg *jsapi
 	if err != nil {
 		_ = cs.Delete()
 		return nil, err
+	}
+	if persist {
+		if err := a.persistConsumer(e, c); err != nil {
+			c.Delete()
+			return nil, err
+		}
 	}
 	e.st.AddConsumer(c)
 	e.setConsumerStore(name, cs)
@@ -267,6 +284,11 @@ func (a *jsAccount) consumerPause(m *apiMsg) {
 		return
 	}
 	c.Pause(req.PauseUntil)
+	if e, ok := a.lookupStream(m.api.Stream); ok {
+		if err := a.persistConsumer(e, c); err != nil {
+			a.svc.log.Error("saving paused consumer", "stream", m.api.Stream, "consumer", c.Name(), "err", err)
+		}
+	}
 	info := c.Info()
 	resp := jsapi.ConsumerPauseResponse{Paused: info.Paused, PauseUntil: req.PauseUntil.UTC(), PauseRemaining: info.PauseRemaining}
 	a.respond(m.reply, jsapi.SetType(&resp))

@@ -3,8 +3,10 @@ package jetstream
 import (
 	"encoding/json"
 	"errors"
+	"path/filepath"
 	"slices"
 	"sort"
+	"time"
 
 	"github.com/natsnet/natsnet/internal/jsapi"
 	"github.com/natsnet/natsnet/internal/server"
@@ -92,7 +94,7 @@ func (a *jsAccount) streamCreate(m *apiMsg) {
 		a.respondError(m, apiErr)
 		return
 	}
-	e, err := a.newStreamLocked(cfg)
+	e, err := a.newStreamLocked(cfg, now(), false)
 	a.mu.Unlock()
 	if err != nil {
 		a.respondError(m, jsapi.NewStreamCreateError(err))
@@ -128,19 +130,37 @@ func (a *jsAccount) overlapsLocked(name string, subjects []string) bool {
 	return false
 }
 
-// newStreamLocked creates a stream and subscribes its subjects. a.mu must
-// be held.
-func (a *jsAccount) newStreamLocked(cfg *jsapi.StreamConfig) (*streamEntry, error) {
-	st, err := stream.New(cfg, now(), stream.Options{
-		Sender: a, Batch: newBatchSender(a.acc), Logger: a.svc.log, Domain: a.svc.cfg.Domain,
+// newStreamLocked creates a stream and subscribes its subjects. A file
+// stream's configuration is written to disk unless it was just read from
+// there (recovered). a.mu must be held.
+func (a *jsAccount) newStreamLocked(cfg *jsapi.StreamConfig, created time.Time, recovered bool) (*streamEntry, error) {
+	opts := stream.Options{
+		Sender: a, Batch: newBatchSender(a.acc), AckBatch: newBatchSender(a.acc), Logger: a.svc.log, Domain: a.svc.cfg.Domain,
 		Admit: a.admit, Usage: a.usage.add,
-	})
+	}
+	if fileBacked(cfg) {
+		opts.OpenStore = a.openFileStore(cfg)
+	}
+	st, err := stream.New(cfg, created, opts)
 	if err != nil {
 		return nil, err
 	}
 	e := &streamEntry{st: st}
+	if fileBacked(cfg) {
+		e.metaPath = filepath.Join(a.streamsDir(), cfg.Name, streamMetaFile)
+	}
+	if !recovered {
+		if err := a.persistStream(e); err != nil {
+			st.Delete()
+			return nil, err
+		}
+	}
 	if err := e.subscribe(a, cfg); err != nil {
-		st.Delete()
+		if recovered {
+			st.Stop()
+		} else {
+			st.Delete()
+		}
 		return nil, err
 	}
 	a.mu.streams[cfg.Name] = e
@@ -274,6 +294,10 @@ func (a *jsAccount) streamUpdate(m *apiMsg) {
 		return
 	}
 	if err := e.st.Update(cfg); err != nil {
+		a.respondErrorLocked(m, jsapi.NewStreamUpdateError(err))
+		return
+	}
+	if err := a.persistStream(e); err != nil {
 		a.respondErrorLocked(m, jsapi.NewStreamUpdateError(err))
 		return
 	}

@@ -2,7 +2,10 @@ package jetstream
 
 import (
 	"encoding/json"
+	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -24,6 +27,10 @@ const APILevel = 1
 type Config struct {
 	StoreDir string
 	Domain   string
+	// SyncInterval 0 acknowledges a file-stored message only once it is
+	// fsynced (group commit); positive fsyncs in the background that
+	// often (store.FileConfig.SyncInterval).
+	SyncInterval time.Duration
 	// Accounts maps the accounts that get JetStream to their limits. Empty
 	// means the global account only, without limits. Other accounts
 	// (except the system account) answer every request with 10039.
@@ -36,6 +43,8 @@ type Service struct {
 	srv *server.Server
 	cfg Config
 	log *slog.Logger
+	// syncer batches the fsyncs of all file streams and their consumers.
+	syncer *store.Syncer
 
 	api  apiQueue
 	quit chan struct{}
@@ -51,7 +60,7 @@ type Service struct {
 
 // New creates the service; it starts with the server (server.AddService).
 func New(srv *server.Server, cfg Config) *Service {
-	s := &Service{srv: srv, cfg: cfg, log: srv.Logger().With("subsystem", "jetstream"), quit: make(chan struct{})}
+	s := &Service{srv: srv, cfg: cfg, log: srv.Logger().With("subsystem", "jetstream"), quit: make(chan struct{}), syncer: store.NewSyncer()}
 	s.api.signal = make(chan struct{}, 1)
 	s.mu.accounts = make(map[string]*jsAccount)
 	return s
@@ -66,6 +75,12 @@ func (s *Service) Start() error {
 	s.mu.Lock()
 	s.mu.running = true
 	s.mu.Unlock()
+	root := s.storeRoot()
+	if err := os.MkdirAll(root, 0o750); err != nil {
+		s.Stop()
+		return fmt.Errorf("jetstream: store directory: %w", err)
+	}
+	s.log.Info("JetStream store directory", "dir", root, "sync_interval", syncIntervalText(s.cfg.SyncInterval))
 	for name, lim := range accounts {
 		acc := s.srv.LookupAccount(name)
 		if acc == nil {
@@ -121,6 +136,14 @@ func (s *Service) Stop() {
 	for _, a := range accs {
 		a.stop()
 	}
+	s.syncer.Close()
+}
+
+func syncIntervalText(d time.Duration) string {
+	if d <= 0 {
+		return "always"
+	}
+	return d.String()
 }
 
 // apiSubjects are the API subscriptions of an account, below the $JS.API
@@ -145,6 +168,7 @@ var apiSubjects = []string{
 func (s *Service) enableAccount(acc *server.Account, lim *server.JetStreamLimits) error {
 	ja := &jsAccount{svc: s, acc: acc, limits: lim}
 	ja.mu.streams = make(map[string]*streamEntry)
+	ja.recoverStreams()
 	prefixes := []string{jsapi.APIPrefix}
 	if s.cfg.Domain != "" {
 		prefixes = append(prefixes, "$JS."+s.cfg.Domain+".API")
@@ -153,7 +177,7 @@ func (s *Service) enableAccount(acc *server.Account, lim *server.JetStreamLimits
 		for _, subj := range apiSubjects {
 			sub, err := acc.Subscribe(p+"."+subj, server.SubscribeOptions{Inline: true}, ja.apiRequest)
 			if err != nil {
-				ja.unsubscribeAPI()
+				ja.stop()
 				return err
 			}
 			ja.apiSubs = append(ja.apiSubs, sub)
@@ -188,6 +212,8 @@ type jsAccount struct {
 type streamEntry struct {
 	st   *stream.Stream
 	subs []*server.Subscription
+	// metaPath is a file stream's meta.json; empty for memory streams.
+	metaPath string
 
 	mu struct {
 		sync.Mutex
@@ -259,6 +285,13 @@ func (a *jsAccount) apiPrefixes() []string {
 
 func (e *streamEntry) stop(deleteData bool) {
 	e.unsubscribe()
+	if deleteData && e.metaPath != "" {
+		// Forget the stream on disk first, so that a crash while its files
+		// are removed cannot bring back a part of it.
+		if err := os.Remove(e.metaPath); err == nil {
+			_ = syncDir(filepath.Dir(e.metaPath))
+		}
+	}
 	if deleteData {
 		e.st.Delete()
 	} else {

@@ -301,7 +301,7 @@ func (a *jsAccount) finishRestore(name, reply string, archive []byte) {
 		fail(errors.New("subjects overlap with an existing stream"))
 		return
 	}
-	e, err := a.newStreamLocked(&cfg)
+	e, err := a.newStreamLocked(&cfg, now(), false)
 	a.mu.Unlock()
 	if err != nil {
 		fail(err)
@@ -330,7 +330,7 @@ func (a *jsAccount) restoreConsumer(e *streamEntry, ac *archiveConsumer) error {
 		return fmt.Errorf("consumer %q: %w", ac.Name, err)
 	}
 	cfg := ac.Config
-	_, err = a.newConsumerWithState(e, ac.Name, &cfg, state)
+	_, err = a.startConsumer(e, ac.Name, &cfg, now(), state, true)
 	return err
 }
 

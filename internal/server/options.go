@@ -100,6 +100,11 @@ type Options struct {
 	JetStreamMaxStore  int64
 	// JetStreamDomain is the JetStream domain ($JS.<domain>.API).
 	JetStreamDomain string
+	// JetStreamSyncInterval 0 (the default, "always" in a config file)
+	// acknowledges a file-stored message only once it is fsynced; a
+	// positive interval acknowledges once it is written and fsyncs in the
+	// background every interval.
+	JetStreamSyncInterval time.Duration
 
 	// Tags are free-form labels reported in server info.
 	Tags []string

@@ -145,6 +145,14 @@ func (s *Stream) sendPubAck(out Sender, reply string, ack *jsapi.PubAck, apiErr 
 		s.log.Error("encode publish ack", "err", err)
 		return
 	}
+	if apiErr == nil && s.acks != nil {
+		// The ack waits until the message (or, for a duplicate, the
+		// original and everything before it) is on disk.
+		if lsn := s.lastLSN.Load(); lsn > 0 {
+			s.acks.hold(reply, b, lsn)
+			return
+		}
+	}
 	out.Send(reply, "", nil, b)
 }
 
@@ -226,7 +234,17 @@ func (s *Stream) processPublish(subject string, hdr, data []byte) (*jsapi.PubAck
 // it and tells observers and consumers. s.mu must be held.
 func (s *Stream) storeLocked(subject string, hdr, data []byte, ttl time.Duration, rollup string, now time.Time) (uint64, *jsapi.ApiError) {
 	cfg := &s.mu.cfg
-	seq, _, err := s.store.StoreMsg(subject, hdr, data, ttl)
+	var seq uint64
+	var err error
+	if s.ds != nil {
+		var lsn uint64
+		seq, _, lsn, err = s.ds.StoreMsgDeferred(subject, hdr, data, ttl)
+		if lsn > 0 {
+			s.lastLSN.Store(lsn)
+		}
+	} else {
+		seq, _, err = s.store.StoreMsg(subject, hdr, data, ttl)
+	}
 	if err != nil {
 		return 0, storeError(err)
 	}

@@ -51,6 +51,18 @@ func (s *Stream) DeleteMsg(seq uint64, noErase bool) *jsapi.ApiError {
 	if cfg.Sealed || cfg.DenyDelete {
 		return jsapi.NewStreamMsgDeleteFailedError(errors.New("message delete not permitted"))
 	}
+	if cfg.Storage == jsapi.FileStorage {
+		// The reference's file store refuses sequences outside the stream
+		// with its own store errors, where its memory store reports the
+		// sequence as not found.
+		st := s.store.State()
+		switch {
+		case seq > st.LastSeq:
+			return jsapi.NewStreamMsgDeleteFailedError(errors.New("stream store EOF"))
+		case seq == 0 || seq < st.FirstSeq:
+			return jsapi.NewStreamMsgDeleteFailedError(errors.New("no message found"))
+		}
+	}
 	var (
 		ok  bool
 		err error

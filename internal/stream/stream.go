@@ -32,6 +32,10 @@ type Options struct {
 	// the stream's goroutine, flushed after each batch of publishes. It is
 	// only used by that goroutine.
 	Batch BatchSender
+	// AckBatch, if set, carries the publish acks that wait for their
+	// messages to be fsynced (a durable file store); it is used by the
+	// goroutine that sends them.
+	AckBatch BatchSender
 	// Now is the clock; nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -40,8 +44,13 @@ type Options struct {
 	// Admit, if set, may refuse a message of size bytes before it is
 	// stored (account limits).
 	Admit func(storage jsapi.StorageType, size uint64) *jsapi.ApiError
-	// Usage, if set, is told of every change in stored bytes.
+	// Usage, if set, is told of every change in stored bytes, starting
+	// with the bytes a reopened store already holds.
 	Usage func(storage jsapi.StorageType, deltaBytes int64)
+	// OpenStore, if set, opens the stream's message store (a file store
+	// for storage=file, possibly holding messages from before a restart).
+	// Nil keeps messages in memory.
+	OpenStore func(cfg store.StreamConfig, clock func() int64) (store.Store, error)
 }
 
 // ErrClosed is returned by operations on a stopped or deleted stream.
@@ -58,6 +67,13 @@ type Stream struct {
 	created time.Time
 	store   store.Store
 	log     *slog.Logger
+
+	// ds is the store when it makes messages durable after storing them;
+	// acks then wait in acks until they are. lastLSN is the log position
+	// of the last stored message.
+	ds      deferredStore
+	acks    *acker
+	lastLSN atomic.Uint64
 
 	in ingestQueue
 	// procMu serializes applying publishes (run loop or Ingest) and the
@@ -86,8 +102,10 @@ type Observer interface {
 	NotifyNewMsg(seq uint64, subject string)
 }
 
-// New creates a stream with a memory or file store per cfg.Storage. cfg
-// must already be defaulted and validated (jsapi.StreamConfig.Normalize).
+// New creates a stream on a store from opts.OpenStore, or on a memory
+// store. cfg must already be defaulted and validated
+// (jsapi.StreamConfig.Normalize). A store that already holds messages
+// (a restart) resumes where it was, duplicate window included.
 func New(cfg *jsapi.StreamConfig, created time.Time, opts Options) (*Stream, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -99,7 +117,13 @@ func New(cfg *jsapi.StreamConfig, created time.Time, opts Options) (*Stream, err
 		opts.Batch = unbatched{opts.Sender}
 	}
 	clock := func() int64 { return opts.Now().UnixNano() }
-	st, err := store.NewMemStore(storeConfig(cfg), clock)
+	var st store.Store
+	var err error
+	if opts.OpenStore != nil {
+		st, err = opts.OpenStore(storeConfig(cfg), clock)
+	} else {
+		st, err = store.NewMemStore(storeConfig(cfg), clock)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("stream %q: create store: %w", cfg.Name, err)
 	}
@@ -113,8 +137,20 @@ func New(cfg *jsapi.StreamConfig, created time.Time, opts Options) (*Stream, err
 	}
 	s.mu.cfg = *cfg.Clone()
 	s.in.signal = make(chan struct{}, 1)
+	if ds, ok := st.(deferredStore); ok {
+		out := opts.AckBatch
+		if out == nil {
+			out = unbatched{opts.Sender}
+		}
+		s.ds = ds
+		s.acks = newAcker(ds, out, cfg.Name, opts.Domain)
+	}
+	s.recoverDedupe()
 	if opts.Usage != nil {
 		storage := cfg.Storage
+		if b := st.State().Bytes; b > 0 {
+			opts.Usage(storage, int64(b))
+		}
 		st.RegisterStorageUpdates(func(_, bytes int64, _ uint64, _ string) { opts.Usage(storage, bytes) })
 	}
 	go s.run()
@@ -232,6 +268,11 @@ func (s *Stream) Info(subjectsFilter string, withDeleted bool, consumers int) *j
 	if withDeleted {
 		si.State.Deleted = s.store.DeletedSeqs()
 	}
+	if ls, ok := s.store.(interface{ Lost() *store.LostData }); ok {
+		if lost := ls.Lost(); lost != nil && (len(lost.Msgs) > 0 || lost.Bytes > 0) {
+			si.State.Lost = &jsapi.LostStreamData{Msgs: lost.Msgs, Bytes: lost.Bytes}
+		}
+	}
 	return si
 }
 
@@ -276,6 +317,9 @@ func (s *Stream) shutdown(deleteData bool) {
 		_ = s.store.Delete()
 	} else {
 		_ = s.store.Stop()
+	}
+	if s.acks != nil {
+		s.acks.stop()
 	}
 }
 

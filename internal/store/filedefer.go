@@ -1,0 +1,39 @@
+package store
+
+import "time"
+
+// StoreMsgDeferred is StoreMsg without the wait for durability, for
+// callers that hold their acknowledgements until WaitDurable returns and
+// so let one fsync cover many messages of one writer. lsn is the log
+// position that covers the message; it is 0 when there is nothing to wait
+// for (async mode). The record is synced within a short delay even if
+// nobody waits.
+func (fs *FileStore) StoreMsgDeferred(subj string, hdr, data []byte, ttl time.Duration) (seq uint64, ts int64, lsn uint64, err error) {
+	fs.mu.Lock()
+	seq, ts = fs.mu.last+1, max(fs.clock(), fs.mu.lastTS)
+	err = fs.storeLocked(subj, hdr, data, seq, ts, ttl, true)
+	lsn, cerr := fs.commitLocked(err == nil)
+	fs.unlockAndNotify()
+	if err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	if fs.async() {
+		return seq, ts, 0, nil
+	}
+	if fs.durable.Load() < lsn {
+		fs.syncer.later(fs, lazySyncDelay)
+	}
+	return seq, ts, lsn, nil
+}
+
+// WaitDurable waits until the log is durable up to lsn, as returned by
+// StoreMsgDeferred.
+func (fs *FileStore) WaitDurable(lsn uint64) error {
+	if lsn == 0 || fs.durable.Load() >= lsn {
+		return nil
+	}
+	return fs.waitDurable(lsn)
+}
