@@ -97,16 +97,9 @@ func (e *expiryHeap) heapify() {
 	}
 }
 
-// deadlineLocked returns when a message stored at ts with the given ttl
-// expires under the current configuration. A negative ttl (when TTLs are
-// allowed) means never, even with max_age; a positive ttl and max_age both
-// apply and the earlier wins.
-func (s *MemStore) deadlineLocked(ts int64, ttl time.Duration) int64 {
-	return msgDeadline(&s.mu.cfg, ts, ttl)
-}
-
-// msgDeadline is the deadline of a message stored at ts with ttl under
-// cfg, shared by the stores.
+// msgDeadline is when a message stored at ts with the given ttl expires
+// under cfg. A negative ttl (when TTLs are allowed) means never, even with
+// max_age; a positive ttl and max_age both apply and the earlier wins.
 func msgDeadline(cfg *StreamConfig, ts int64, ttl time.Duration) int64 {
 	d := int64(noDeadline)
 	if cfg.AllowMsgTTL && ttl != 0 {
@@ -129,26 +122,26 @@ func addSat(a, b int64) int64 {
 	return a + b
 }
 
-// liveEntryLocked reports whether x still schedules a stored message and
+// liveEntry reports whether x still schedules a stored message and
 // returns the message's index position.
-func (s *MemStore) liveEntryLocked(x expEntry) (pos, bool) {
-	p, ok := s.mu.index.find(x.seq)
+func (x *streamIndex[E]) liveEntry(xe expEntry) (pos, bool) {
+	p, ok := x.index.find(xe.seq)
 	if !ok {
 		return pos{}, false
 	}
-	m := s.mu.index.val(p)
-	return p, s.deadlineLocked(m.ts, m.ttl) == x.deadline
+	m := x.index.val(p)
+	return p, msgDeadline(&x.cfg, m.ts, m.ttl) == xe.deadline
 }
 
-// pruneExpiryLocked restores the "top entry is live" invariant and filters
-// out stale entries when they dominate.
-func (s *MemStore) pruneExpiryLocked() {
-	e := &s.mu.exp
+// pruneExpiry restores the "top entry is live" invariant and filters out
+// stale entries when they dominate.
+func (x *streamIndex[E]) pruneExpiry() {
+	e := &x.exp
 	if e.stale > 32 && 2*e.stale > len(e.h) {
 		w := 0
-		for _, x := range e.h {
-			if _, ok := s.liveEntryLocked(x); ok {
-				e.h[w] = x
+		for _, xe := range e.h {
+			if _, ok := x.liveEntry(xe); ok {
+				e.h[w] = xe
 				w++
 			}
 		}
@@ -157,7 +150,7 @@ func (s *MemStore) pruneExpiryLocked() {
 		return
 	}
 	for len(e.h) > 0 {
-		if _, ok := s.liveEntryLocked(e.h[0]); ok {
+		if _, ok := x.liveEntry(e.h[0]); ok {
 			return
 		}
 		e.pop()
@@ -165,19 +158,55 @@ func (s *MemStore) pruneExpiryLocked() {
 	}
 }
 
-// rebuildExpiryLocked recomputes every deadline, after a configuration
-// change or a restore.
-func (s *MemStore) rebuildExpiryLocked() {
-	e := &s.mu.exp
+// rebuildExpiry recomputes every deadline, after a configuration change,
+// a restore or recovery.
+func (x *streamIndex[E]) rebuildExpiry() {
+	e := &x.exp
 	e.reset()
-	idx := &s.mu.index
+	idx := &x.index
 	for p := idx.lowerBound(0); !idx.end(p); p = idx.next(p) {
 		m := idx.val(p)
-		if d := s.deadlineLocked(m.ts, m.ttl); d != noDeadline {
+		if d := msgDeadline(&x.cfg, m.ts, m.ttl); d != noDeadline {
 			e.h = append(e.h, expEntry{d, idx.key(p)})
 		}
 	}
 	e.heapify()
+}
+
+// expirer is what expiry needs from a store: removal, and the header of a
+// message it reports as the last on its subject.
+type expirer[E extension] interface {
+	remover
+	// headerLocked returns the header of message m with sequence seq,
+	// valid until the next call; sm is scratch space for reading it.
+	headerLocked(seq uint64, m *entry[E], sm *StoreMsg) []byte
+}
+
+// expire removes the messages due at now with r, in deadline order;
+// withLast collects those that were the last on their subject.
+func (x *streamIndex[E]) expire(r expirer[E], now int64, withLast bool) (int, []ExpiredLast) {
+	e := &x.exp
+	n := 0
+	var last []ExpiredLast
+	var sm *StoreMsg
+	for len(e.h) > 0 && e.h[0].deadline <= now {
+		xe := e.pop()
+		p, ok := x.liveEntry(xe)
+		if !ok {
+			e.stale = max(e.stale-1, 0)
+			continue
+		}
+		if m := x.index.val(p); withLast && m.ss.seqs.len() == 1 {
+			if sm == nil {
+				sm = new(StoreMsg)
+			}
+			hdr := bytes.Clone(r.headerLocked(xe.seq, m, sm))
+			last = append(last, ExpiredLast{Subject: m.ss.subj, Header: hdr})
+		}
+		r.removeAtLocked(p, true, false)
+		n++
+	}
+	return n, last
 }
 
 // ExpireMsgs implements Store. Messages are removed in deadline order.
@@ -191,39 +220,21 @@ func (s *MemStore) ExpireMsgsLast(now int64) (int, []ExpiredLast) {
 	return s.expire(now, true)
 }
 
-// expire removes the messages due at now, in deadline order; withLast
-// collects those that were the last on their subject.
 func (s *MemStore) expire(now int64, withLast bool) (int, []ExpiredLast) {
 	s.mu.Lock()
-	defer s.unlockAndNotify()
+	defer s.mu.unlockAndNotify()
 	if s.mu.closed {
 		return 0, nil
 	}
-	e := &s.mu.exp
-	n := 0
-	var last []ExpiredLast
-	for len(e.h) > 0 && e.h[0].deadline <= now {
-		x := e.pop()
-		p, ok := s.liveEntryLocked(x)
-		if !ok {
-			e.stale = max(e.stale-1, 0)
-			continue
-		}
-		if m := s.mu.index.val(p); withLast && m.ss.seqs.len() == 1 {
-			last = append(last, ExpiredLast{Subject: m.ss.subj, Header: bytes.Clone(m.hdr())})
-		}
-		s.removeAtLocked(p, true, false)
-		n++
-	}
-	return n, last
+	return s.mu.expire(s, now, withLast)
 }
+
+// headerLocked implements expirer.
+func (s *MemStore) headerLocked(_ uint64, m *msg, _ *StoreMsg) []byte { return m.ext.hdr() }
 
 // NextExpiry implements Store.
 func (s *MemStore) NextExpiry() (int64, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	if s.mu.closed || len(s.mu.exp.h) == 0 {
-		return 0, false
-	}
-	return s.mu.exp.h[0].deadline, true
+	return s.mu.nextExpiry()
 }

@@ -147,8 +147,8 @@ func (fs *FileStore) compactBlock(b *fblock) {
 	idx := &fs.mu.index
 	for _, k := range kept {
 		b.noteMsgSeq(k.seq)
-		if m, ok := idx.get(k.seq); ok && m.blk == b && m.off == k.oldOff {
-			m.off = k.newOff
+		if m, ok := idx.get(k.seq); ok && m.ext.blk == b && m.ext.off == k.oldOff {
+			m.ext.off = k.newOff
 		} else {
 			b.addDead(k.seq) // removed while the rewrite ran
 		}
@@ -204,7 +204,7 @@ func (fs *FileStore) planRewriteLocked(b *fblock, data []byte) (out []byte, kept
 		switch body[0] {
 		case recMsg, recMsgS2:
 			if m, ok := parseMsgRec(body); ok {
-				if e, ok := idx.get(m.seq); ok && e.blk == b && int(e.off) == off {
+				if e, ok := idx.get(m.seq); ok && e.ext.blk == b && int(e.ext.off) == off {
 					kept = append(kept, keptMsg{seq: m.seq, oldOff: uint32(off), newOff: uint32(len(out))})
 					out = append(out, raw...)
 				}

@@ -13,7 +13,7 @@ func (fs *FileStore) StoreMsgDeferred(subj string, hdr, data []byte, ttl time.Du
 	seq, ts = fs.mu.last+1, max(fs.clock(), fs.mu.lastTS)
 	err = fs.storeLocked(subj, hdr, data, seq, ts, ttl, true)
 	lsn, cerr := fs.commitLocked(err == nil)
-	fs.unlockAndNotify()
+	fs.mu.unlockAndNotify()
 	if err == nil {
 		err = cerr
 	}

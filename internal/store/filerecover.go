@@ -247,7 +247,7 @@ func (fs *FileStore) applyRecordLocked(b *fblock, body []byte, off int64, rp *re
 			fs.mu.subjects[ss.subj] = ss
 		}
 		rlen := uint32(recFrame + len(body))
-		fm := fmsg{ss: ss, blk: b, ts: m.ts, ttl: m.ttl, off: uint32(off), rlen: rlen, plen: uint32(m.plen), z: m.z}
+		fm := fmsg{ss: ss, ts: m.ts, ttl: m.ttl, ext: fileExt{blk: b, off: uint32(off), rlen: rlen, plen: uint32(m.plen), z: m.z}}
 		idx.push(m.seq, fm)
 		ss.seqs.push(m.seq, struct{}{})
 		b.live++
@@ -266,7 +266,7 @@ func (fs *FileStore) applyRecordLocked(b *fblock, body []byte, off int64, rp *re
 		if !parseDelRec(body, func(uint64) {}) {
 			return false
 		}
-		parseDelRec(body, func(seq uint64) { fs.removeSeqLocked(seq, false, false) })
+		parseDelRec(body, func(seq uint64) { fs.mu.removeSeq(fs, seq, false) })
 	case recRange:
 		lo, hi, st := parseRangeRec(body)
 		for {
@@ -325,7 +325,7 @@ func (fs *FileStore) finishReplayLocked(rp *replay) {
 		lost := rp.lost
 		fs.mu.lost = &lost
 	}
-	fs.rebuildExpiryLocked()
+	fs.mu.rebuildExpiry()
 	for _, b := range fs.mu.blocks[:len(fs.mu.blocks)-1] {
 		fs.noteDeathLocked(b)
 	}

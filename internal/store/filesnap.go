@@ -1,8 +1,6 @@
 package store
 
 import (
-	"encoding/binary"
-	"hash/crc32"
 	"os"
 	"path/filepath"
 )
@@ -31,50 +29,26 @@ func (fs *FileStore) EncodeSnapshot() ([]byte, error) {
 	if fs.mu.closed {
 		return nil, ErrStoreClosed
 	}
-	b := make([]byte, 0, 64+fs.mu.bytes)
-	b = append(b, snapMagic...)
-	b = append(b, snapVersion)
-	b = binary.AppendUvarint(b, fs.mu.first)
-	b = binary.AppendUvarint(b, fs.mu.last)
-	b = binary.AppendVarint(b, fs.mu.lastTS)
-	b = binary.AppendUvarint(b, fs.mu.msgs)
-	subjIdx := make(map[*subjState]uint64, len(fs.mu.subjects))
-	idx := &fs.mu.index
-	prevSeq, prevTS := fs.mu.first, int64(0)
 	var cur *fblock
 	var data []byte
 	var sm StoreMsg
-	for p := idx.lowerBound(0); !idx.end(p); p = idx.next(p) {
-		seq, m := idx.key(p), idx.val(p)
-		if m.blk != cur {
+	return fs.mu.encodeSnapshot(func(seq uint64, m *fmsg) ([]byte, []byte, error) {
+		if m.ext.blk != cur {
 			var err error
-			if data, err = fs.blockBytesLocked(m.blk, data); err != nil {
-				return nil, err
+			if data, err = fs.blockBytesLocked(m.ext.blk, data); err != nil {
+				return nil, nil, err
 			}
-			cur = m.blk
+			cur = m.ext.blk
 		}
-		end := int(m.off) + int(m.rlen)
+		end := int(m.ext.off) + int(m.ext.rlen)
 		if end > len(data) {
-			return nil, ErrCorrupt
+			return nil, nil, ErrCorrupt
 		}
-		if err := decodeMsgInto(data[m.off:end], m.ss.subj, seq, &sm); err != nil {
-			return nil, err
+		if err := decodeMsgInto(data[m.ext.off:end], m.ss.subj, seq, &sm); err != nil {
+			return nil, nil, err
 		}
-		b = binary.AppendUvarint(b, seq-prevSeq)
-		b = binary.AppendVarint(b, m.ts-prevTS)
-		b = binary.AppendVarint(b, int64(m.ttl))
-		prevSeq, prevTS = seq, m.ts
-		if i, ok := subjIdx[m.ss]; ok {
-			b = binary.AppendUvarint(b, i+1)
-		} else {
-			subjIdx[m.ss] = uint64(len(subjIdx))
-			b = append(b, 0)
-			b = appendBytes(b, []byte(m.ss.subj))
-		}
-		b = appendBytes(b, sm.Header)
-		b = appendBytes(b, sm.Data)
-	}
-	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, crcTable)), nil
+		return sm.Header, sm.Data, nil
+	})
 }
 
 // RestoreSnapshot implements Store. The snapshot is checked in full (by
@@ -132,7 +106,7 @@ func (fs *FileStore) RestoreSnapshot(snap []byte) error {
 	}
 	fs.mu.appended += rb.size
 	storeMax(&fs.durable, fs.mu.appended)
-	fs.rebuildExpiryLocked()
+	fs.mu.rebuildExpiry()
 	return fs.finish(true, nil)
 }
 
@@ -200,10 +174,11 @@ func (fs *FileStore) writeRestoreLocked(tmp *MemStore) (*restored, error) {
 	for p := idx.lowerBound(0); !idx.end(p); p = idx.next(p) {
 		seq, m := idx.key(p), idx.val(p)
 		var z []byte
-		if fs.fcfg.Compression == S2Compression && len(m.buf) >= compressMin {
-			z = fs.compressLocked(m.hdr(), m.data())
+		hdr, data := m.ext.hdr(), m.ext.data()
+		if fs.fcfg.Compression == S2Compression && len(hdr)+len(data) >= compressMin {
+			z = fs.compressLocked(hdr, data)
 		}
-		rec = appendMsgRec(rec[:0], seq, m.ts, m.ttl, m.ss.subj, m.hdr(), m.data(), z)
+		rec = appendMsgRec(rec[:0], seq, m.ts, m.ttl, m.ss.subj, hdr, data, z)
 		if len(buf) > blockHeaderSize && int64(len(buf)+len(rec)) > fs.fcfg.BlockSize {
 			if err := start(hdrRestoreData, prev); err != nil {
 				return fail(err)
@@ -214,8 +189,8 @@ func (fs *FileStore) writeRestoreLocked(tmp *MemStore) (*restored, error) {
 			ss = &subjState{subj: m.ss.subj}
 			rb.subjects[ss.subj] = ss
 		}
-		rb.index.push(seq, fmsg{ss: ss, blk: cur, ts: m.ts, ttl: m.ttl, off: uint32(len(buf)),
-			rlen: uint32(len(rec)), plen: uint32(len(m.buf)), z: z != nil})
+		rb.index.push(seq, fmsg{ss: ss, ts: m.ts, ttl: m.ttl, ext: fileExt{blk: cur, off: uint32(len(buf)),
+			rlen: uint32(len(rec)), plen: uint32(len(hdr) + len(data)), z: z != nil}})
 		ss.seqs.push(seq, struct{}{})
 		cur.live++
 		cur.liveBytes += int64(len(rec))

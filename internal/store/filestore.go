@@ -3,8 +3,6 @@ package store
 import (
 	"math"
 	"path/filepath"
-	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -94,21 +92,8 @@ type FileStore struct {
 
 	// mu guards everything below. Callbacks are never called with mu held.
 	mu struct {
-		sync.RWMutex
-		closed    bool
+		streamIndex[fileExt]
 		werr      error // sticky I/O error: the store accepts no more writes
-		cfg       StreamConfig
-		first     uint64
-		last      uint64
-		firstTS   int64
-		lastTS    int64
-		msgs      uint64
-		bytes     uint64
-		index     seqList[fmsg]
-		subjects  map[string]*subjState
-		exp       expiryHeap
-		cb        StorageUpdateHandler
-		ev        events
 		consumers map[*fileConsumer]struct{}
 
 		blocks    []*fblock // in log order; the last is the write block
@@ -129,20 +114,20 @@ type FileStore struct {
 	}
 }
 
-// fmsg is the index entry of a stored message: where its record is, and
-// what the indexes and limits need without reading it.
-type fmsg struct {
-	ss   *subjState
+// fmsg is the index entry of a stored message.
+type fmsg = entry[fileExt]
+
+// fileExt is FileStore's part of an index entry: where the message's
+// record is, and what the limits need without reading it.
+type fileExt struct {
 	blk  *fblock
-	ts   int64
-	ttl  time.Duration
 	off  uint32 // record offset in blk
 	rlen uint32 // record length, frame included
 	plen uint32 // len(header)+len(data)
 	z    bool   // payload compressed
 }
 
-func (m *fmsg) size() uint64 { return uint64(len(m.ss.subj)) + uint64(m.plen) + 16 }
+func (e fileExt) payloadLen() int { return int(e.plen) }
 
 // retired is a front block with no live messages. It is removed once the
 // log position at its retirement is durable, so that the state its header
@@ -174,9 +159,7 @@ func openFileStore(dir string, cfg StreamConfig, fcfg FileConfig, clock func() i
 	if fs.syncer == nil {
 		fs.syncer = defaultSyncer()
 	}
-	fs.mu.cfg = normalizeConfig(cfg)
-	fs.mu.index.aligned = true
-	fs.mu.subjects = make(map[string]*subjState)
+	fs.mu.init(cfg)
 	if _, err := fsys.ReadDir(fs.dir); err != nil {
 		// A new store: its directory entry must be durable too.
 		if err := fsys.MkdirAll(fs.dir); err != nil {
@@ -189,7 +172,7 @@ func openFileStore(dir string, cfg StreamConfig, fcfg FileConfig, clock func() i
 	fs.mu.Lock()
 	err := fs.recoverLocked(cfg.FirstSeq)
 	if err == nil {
-		fs.enforceAllLimitsLocked()
+		fs.mu.enforceAllLimits(fs)
 		_, err = fs.commitLocked(false)
 	}
 	if err == nil {
@@ -219,23 +202,8 @@ func (fs *FileStore) Dir() string { return fs.dir }
 
 func (fs *FileStore) async() bool { return fs.fcfg.SyncInterval > 0 }
 
-// unlockAndNotify releases mu and then reports the changes collected while
-// it was held.
-func (fs *FileStore) unlockAndNotify() {
-	ev, cb := fs.mu.ev, fs.mu.cb
-	fs.mu.ev = events{}
-	fs.mu.Unlock()
-	if cb != nil {
-		ev.fire(cb)
-	}
-}
-
 // RegisterStorageUpdates implements Store.
-func (fs *FileStore) RegisterStorageUpdates(cb StorageUpdateHandler) {
-	fs.mu.Lock()
-	fs.mu.cb = cb
-	fs.mu.Unlock()
-}
+func (fs *FileStore) RegisterStorageUpdates(cb StorageUpdateHandler) { fs.mu.setHandler(cb) }
 
 // failLocked makes err the store's sticky error.
 func (fs *FileStore) failLocked(err error) error {
@@ -260,7 +228,7 @@ func (fs *FileStore) usableLocked() error {
 // mutation's own outcome.
 func (fs *FileStore) finish(wait bool, err error) error {
 	lsn, cerr := fs.commitLocked(wait)
-	fs.unlockAndNotify()
+	fs.mu.unlockAndNotify()
 	if err != nil {
 		return err
 	}
@@ -301,17 +269,9 @@ func (fs *FileStore) storeLocked(subj string, hdr, data []byte, seq uint64, ts i
 	if err := fs.usableLocked(); err != nil {
 		return err
 	}
-	if subj == "" {
-		return ErrBadSubject
-	}
-	if seq != fs.mu.last+1 {
-		return ErrSequenceMismatch
-	}
-	ss := fs.mu.subjects[subj]
-	if check {
-		if err := fs.checkDiscardNewLocked(ss, subj, hdr, data); err != nil {
-			return err
-		}
+	ss, err := fs.mu.admit(subj, hdr, data, seq, check)
+	if err != nil {
+		return err
 	}
 	if len(subj)+len(hdr)+len(data) > MaxBlockSize {
 		return ErrMaxMsgSize // a record must fit a block's 32-bit offsets
@@ -325,35 +285,15 @@ func (fs *FileStore) storeLocked(subj string, hdr, data []byte, seq uint64, ts i
 	if err != nil {
 		return err
 	}
-	if ss == nil {
-		ss = &subjState{subj: strings.Clone(subj)}
-		fs.mu.subjects[ss.subj] = ss
-	}
 	rlen := uint32(len(fs.mu.rec))
 	if cap(fs.mu.rec) > flushThreshold {
 		fs.mu.rec, fs.mu.zbuf, fs.mu.zout = nil, nil, nil // do not keep a huge message's scratch
 	}
-	fs.mu.index.push(seq, fmsg{ss: ss, blk: blk, ts: ts, ttl: ttl, off: uint32(off), rlen: rlen,
-		plen: uint32(len(hdr) + len(data)), z: z != nil})
-	ss.seqs.push(seq, struct{}{})
 	blk.live++
 	blk.liveBytes += int64(rlen)
 	blk.noteMsgSeq(seq)
-	size := MsgSize(subj, hdr, data)
-	if fs.mu.msgs == 0 {
-		fs.mu.first, fs.mu.firstTS = seq, ts
-	}
-	fs.mu.msgs++
-	fs.mu.bytes += size
-	fs.mu.last, fs.mu.lastTS = seq, ts
-	fs.mu.ev.added(seq, ss.subj, size)
-	if d := msgDeadline(&fs.mu.cfg, ts, ttl); d != noDeadline {
-		fs.mu.exp.push(expEntry{d, seq})
-	}
-	if maxp := fs.mu.cfg.MaxMsgsPerSubject; maxp > 0 {
-		fs.enforceSubjectLimitLocked(ss, uint64(maxp))
-	}
-	fs.enforceLimitsLocked()
+	ext := fileExt{blk: blk, off: uint32(off), rlen: rlen, plen: uint32(len(hdr) + len(data)), z: z != nil}
+	fs.mu.add(fs, ss, subj, seq, ts, ttl, MsgSize(subj, hdr, data), ext)
 	return nil
 }
 
@@ -375,133 +315,30 @@ func (fs *FileStore) compressLocked(hdr, data []byte) []byte {
 	return z
 }
 
-// checkDiscardNewLocked applies max_msg_size and the discard new policy
-// exactly as MemStore does.
-func (fs *FileStore) checkDiscardNewLocked(ss *subjState, subj string, hdr, data []byte) error {
-	cfg := &fs.mu.cfg
-	if cfg.MaxMsgSize > 0 && len(hdr)+len(data) > int(cfg.MaxMsgSize) {
-		return ErrMaxMsgSize
-	}
-	if cfg.Discard != DiscardNew {
-		return nil
-	}
-	atSubjLimit := cfg.MaxMsgsPerSubject > 0 && ss != nil && ss.seqs.len() >= int(cfg.MaxMsgsPerSubject)
-	if atSubjLimit && cfg.DiscardNewPerSubject {
-		return ErrMaxMsgsPerSubject
-	}
-	if cfg.MaxMsgs > 0 && fs.mu.msgs >= uint64(cfg.MaxMsgs) && !atSubjLimit {
-		return ErrMaxMsgs
-	}
-	if size := MsgSize(subj, hdr, data); cfg.MaxBytes > 0 && fs.mu.bytes+size > uint64(cfg.MaxBytes) {
-		if !atSubjLimit {
-			return ErrMaxBytes
-		}
-		f, _ := ss.seqs.first()
-		m, _ := fs.mu.index.get(f)
-		if fs.mu.bytes+size-m.size() > uint64(cfg.MaxBytes) {
-			return ErrMaxBytes
-		}
-	}
-	return nil
-}
-
-func (fs *FileStore) enforceSubjectLimitLocked(ss *subjState, maxp uint64) {
-	for uint64(ss.seqs.len()) > maxp {
-		f, _ := ss.seqs.first()
-		fs.removeSeqLocked(f, false, false)
-	}
-}
-
-func (fs *FileStore) enforceLimitsLocked() {
-	cfg := &fs.mu.cfg
-	if cfg.Discard != DiscardOld {
-		return
-	}
-	for cfg.MaxMsgs > 0 && fs.mu.msgs > uint64(cfg.MaxMsgs) {
-		fs.removeSeqLocked(fs.mu.first, false, false)
-	}
-	for cfg.MaxBytes > 0 && fs.mu.bytes > uint64(cfg.MaxBytes) {
-		fs.removeSeqLocked(fs.mu.first, false, false)
-	}
-}
-
-// enforceAllLimitsLocked applies every limit to the recovered messages, in
-// subject order for the per-subject limit so that replicas agree.
-func (fs *FileStore) enforceAllLimitsLocked() {
-	if maxp := fs.mu.cfg.MaxMsgsPerSubject; maxp > 0 {
-		var over []*subjState
-		for _, ss := range fs.mu.subjects {
-			if int64(ss.seqs.len()) > maxp {
-				over = append(over, ss)
-			}
-		}
-		slices.SortFunc(over, func(a, b *subjState) int { return strings.Compare(a.subj, b.subj) })
-		for _, ss := range over {
-			fs.enforceSubjectLimitLocked(ss, uint64(maxp))
-		}
-	}
-	fs.enforceLimitsLocked()
-}
-
-func (fs *FileStore) removeSeqLocked(seq uint64, expired, erase bool) bool {
-	p, ok := fs.mu.index.find(seq)
-	if !ok {
-		return false
-	}
-	fs.removeAtLocked(p, expired, erase)
-	return true
-}
-
 // removeAtLocked removes the message at index position p and queues its
 // sequence for the operation's DEL record.
 func (fs *FileStore) removeAtLocked(p pos, expired, erase bool) {
-	idx := &fs.mu.index
-	seq, m := idx.key(p), *idx.val(p)
-	size := m.size()
+	seq, m, size := fs.mu.removeAt(p, expired)
 	if erase {
 		fs.eraseRecordLocked(seq, &m)
 	}
-	ss := m.ss
-	if f, _ := ss.seqs.first(); f == seq {
-		ss.seqs.remove(pos{})
-	} else if sp, ok := ss.seqs.find(seq); ok {
-		ss.seqs.remove(sp)
-	}
-	if ss.seqs.len() == 0 {
-		delete(fs.mu.subjects, ss.subj)
-	}
-	idx.remove(p)
-	fs.mu.msgs--
-	fs.mu.bytes -= size
-	if seq == fs.mu.first {
-		if idx.len() > 0 {
-			fp := pos{}
-			fs.mu.first, fs.mu.firstTS = idx.key(fp), idx.val(fp).ts
-		} else {
-			fs.mu.first, fs.mu.firstTS = fs.mu.last+1, 0
-		}
-	}
-	blk := m.blk
+	blk := m.ext.blk
 	blk.live--
-	blk.liveBytes -= int64(m.rlen)
+	blk.liveBytes -= int64(m.ext.rlen)
 	blk.addDead(seq)
 	if !fs.mu.replaying {
-		fs.mu.ev.removed(seq, ss.subj, size)
+		fs.mu.ev.removed(seq, m.ss.subj, size)
 		fs.mu.dels = append(fs.mu.dels, seq)
 		fs.noteDeathLocked(blk)
 	}
-	if !expired && msgDeadline(&fs.mu.cfg, m.ts, m.ttl) != noDeadline {
-		fs.mu.exp.stale++
-	}
-	fs.pruneExpiryLocked()
 }
 
 // eraseRecordLocked overwrites the record of m with padding of the same
 // length, in the write buffer or in place in the file.
 func (fs *FileStore) eraseRecordLocked(seq uint64, m *fmsg) {
-	blk := m.blk
-	pad := padRec(int(m.rlen), seq, m.ts)
-	off := int64(m.off)
+	blk := m.ext.blk
+	pad := padRec(int(m.ext.rlen), seq, m.ts)
+	off := int64(m.ext.off)
 	blk.erases++
 	blk.gen++
 	if off >= blk.flushed {
@@ -529,7 +366,7 @@ func (fs *FileStore) removeMsg(seq uint64, erase bool) (bool, error) {
 		fs.mu.Unlock()
 		return false, err
 	}
-	ok := fs.removeSeqLocked(seq, false, erase)
+	ok := fs.mu.removeSeq(fs, seq, erase)
 	if err := fs.finish(erase && ok, nil); err != nil {
 		return ok, err
 	}
@@ -587,18 +424,7 @@ func (fs *FileStore) UpdateConfig(cfg StreamConfig) error {
 		fs.mu.Unlock()
 		return err
 	}
-	old := fs.mu.cfg
-	cfg = normalizeConfig(cfg)
-	cfg.FirstSeq = old.FirstSeq
-	fs.mu.cfg = cfg
-	if cfg.MaxAge != old.MaxAge || cfg.AllowMsgTTL != old.AllowMsgTTL {
-		fs.rebuildExpiryLocked()
-	}
-	if maxp := cfg.MaxMsgsPerSubject; maxp > 0 && (old.MaxMsgsPerSubject == 0 || maxp < old.MaxMsgsPerSubject) {
-		fs.enforceAllLimitsLocked()
-	} else {
-		fs.enforceLimitsLocked()
-	}
+	fs.mu.updateConfig(fs, cfg)
 	return fs.finish(false, nil)
 }
 
@@ -659,7 +485,7 @@ func (fs *FileStore) Delete() error {
 	fs.stopLocked()
 	fs.durable.Store(math.MaxUint64)
 	err := fs.fsys.RemoveAll(fs.dir)
-	fs.unlockAndNotify()
+	fs.mu.unlockAndNotify()
 	fs.bg.Wait()
 	if err != nil {
 		return ioErr("delete", err)
@@ -670,26 +496,15 @@ func (fs *FileStore) Delete() error {
 // clearLocked drops every message from the indexes, reporting them as one
 // bulk change, and leaves the sequence state and the log to the caller.
 func (fs *FileStore) clearLocked() uint64 {
-	n := fs.mu.msgs
-	if n > 0 {
-		fs.mu.ev.rmN += int64(n)
-		fs.mu.ev.rmBytes += int64(fs.mu.bytes)
-		fs.mu.ev.rmSeq, fs.mu.ev.rmSubj = 0, ""
-	}
 	idx := &fs.mu.index
 	for p := idx.lowerBound(0); !idx.end(p); p = idx.next(p) {
 		m := idx.val(p)
-		m.blk.live--
-		m.blk.liveBytes -= int64(m.rlen)
-		m.blk.addDead(idx.key(p))
-		fs.noteDeathLocked(m.blk)
+		m.ext.blk.live--
+		m.ext.blk.liveBytes -= int64(m.ext.rlen)
+		m.ext.blk.addDead(idx.key(p))
+		fs.noteDeathLocked(m.ext.blk)
 	}
-	idx.reset()
-	clear(fs.mu.subjects)
-	fs.mu.exp.reset()
-	fs.mu.msgs, fs.mu.bytes = 0, 0
-	fs.mu.firstTS = 0
-	return n
+	return fs.mu.dropAll()
 }
 
 // seqStateLocked returns the current sequence state.

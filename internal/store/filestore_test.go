@@ -234,14 +234,14 @@ func (fs *FileStore) checkInvariants(t testing.TB) {
 		m, seq := idx.val(p), idx.key(p)
 		total += m.size()
 		perSubj[m.ss]++
-		a := blocks[m.blk]
+		a := blocks[m.ext.blk]
 		if a == nil {
-			panic(fmt.Sprintf("message %d is in unlisted block %d", seq, m.blk.id))
+			panic(fmt.Sprintf("message %d is in unlisted block %d", seq, m.ext.blk.id))
 		}
 		a.live++
-		a.bytes += int64(m.rlen)
-		if seq < m.blk.minSeq || seq > m.blk.maxSeq {
-			panic(fmt.Sprintf("message %d outside its block's range [%d, %d]", seq, m.blk.minSeq, m.blk.maxSeq))
+		a.bytes += int64(m.ext.rlen)
+		if seq < m.ext.blk.minSeq || seq > m.ext.blk.maxSeq {
+			panic(fmt.Sprintf("message %d outside its block's range [%d, %d]", seq, m.ext.blk.minSeq, m.ext.blk.maxSeq))
 		}
 		if fs.mu.subjects[m.ss.subj] != m.ss {
 			panic(fmt.Sprintf("message %d has a detached subject %q", seq, m.ss.subj))
@@ -270,8 +270,10 @@ func (fs *FileStore) checkInvariants(t testing.TB) {
 	if f, ok := idx.first(); ok && (f != fs.mu.first || idx.val(pos{}).ts != fs.mu.firstTS) {
 		panic(fmt.Sprintf("first %d/%d, index first %d", fs.mu.first, fs.mu.firstTS, f))
 	}
-	if e := &fs.mu.exp; len(e.h) > 0 && !fs.liveEntryLocked(e.h[0]) {
-		panic("expiry heap top is stale")
+	if e := &fs.mu.exp; len(e.h) > 0 {
+		if _, ok := fs.mu.liveEntry(e.h[0]); !ok {
+			panic("expiry heap top is stale")
+		}
 	}
 }
 

@@ -84,12 +84,6 @@ func (m *matcher) matches(subj string) bool {
 	return false
 }
 
-// forEachSubjectLocked calls fn once for every subject with messages that m
-// matches, stopping early if fn returns false.
-func (s *MemStore) forEachSubjectLocked(m *matcher, fn func(ss *subjState) bool) {
-	forEachSubject(s.mu.subjects, m, fn)
-}
-
 // forEachSubject calls fn once for every subject of subjects that m
 // matches, stopping early if fn returns false. Literal filters cost one
 // lookup each; wildcards walk the subject map.

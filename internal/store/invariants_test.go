@@ -50,7 +50,7 @@ func (s *MemStore) checkInvariants(t testing.TB) {
 	}
 	e := &s.mu.exp
 	if len(e.h) > 0 {
-		if _, ok := s.liveEntryLocked(e.h[0]); !ok {
+		if _, ok := s.mu.liveEntry(e.h[0]); !ok {
 			panic("expiry heap top is stale")
 		}
 	}
@@ -61,12 +61,12 @@ func (s *MemStore) checkInvariants(t testing.TB) {
 	}
 	live := 0
 	for _, x := range e.h {
-		if _, ok := s.liveEntryLocked(x); ok {
+		if _, ok := s.mu.liveEntry(x); ok {
 			live++
 		}
 	}
 	for p := idx.lowerBound(0); !idx.end(p); p = idx.next(p) {
-		if m := idx.val(p); s.deadlineLocked(m.ts, m.ttl) != noDeadline {
+		if m := idx.val(p); msgDeadline(&s.mu.cfg, m.ts, m.ttl) != noDeadline {
 			live--
 		}
 	}

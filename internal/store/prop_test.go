@@ -119,7 +119,7 @@ func newPropHarness(t *testing.T, newStore storeFactory, seed uint64, large bool
 // searches after a single scanned message.
 func (h *propHarness) tune() {
 	if ms, ok := h.s.(*MemStore); ok && h.r.IntN(2) == 0 {
-		ms.scanBase, ms.scanPerSubject = 1, 0
+		ms.mu.scanBase, ms.mu.scanPerSubject = 1, 0
 	}
 }
 

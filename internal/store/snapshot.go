@@ -36,25 +36,26 @@ const (
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
-// EncodeSnapshot implements Store.
-func (s *MemStore) EncodeSnapshot() ([]byte, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.mu.closed {
-		return nil, ErrStoreClosed
-	}
-	b := make([]byte, 0, 64+s.mu.bytes)
+// encodeSnapshot encodes the state and every message in the snapshot
+// format; payload returns a message's header and data, valid until its
+// next call.
+func (x *streamIndex[E]) encodeSnapshot(payload func(seq uint64, m *entry[E]) (hdr, data []byte, err error)) ([]byte, error) {
+	b := make([]byte, 0, 64+x.bytes)
 	b = append(b, snapMagic...)
 	b = append(b, snapVersion)
-	b = binary.AppendUvarint(b, s.mu.first)
-	b = binary.AppendUvarint(b, s.mu.last)
-	b = binary.AppendVarint(b, s.mu.lastTS)
-	b = binary.AppendUvarint(b, s.mu.msgs)
-	subjIdx := make(map[*subjState]uint64, len(s.mu.subjects))
-	idx := &s.mu.index
-	prevSeq, prevTS := s.mu.first, int64(0)
+	b = binary.AppendUvarint(b, x.first)
+	b = binary.AppendUvarint(b, x.last)
+	b = binary.AppendVarint(b, x.lastTS)
+	b = binary.AppendUvarint(b, x.msgs)
+	subjIdx := make(map[*subjState]uint64, len(x.subjects))
+	idx := &x.index
+	prevSeq, prevTS := x.first, int64(0)
 	for p := idx.lowerBound(0); !idx.end(p); p = idx.next(p) {
 		seq, m := idx.key(p), idx.val(p)
+		hdr, data, err := payload(seq, m)
+		if err != nil {
+			return nil, err
+		}
 		b = binary.AppendUvarint(b, seq-prevSeq)
 		b = binary.AppendVarint(b, m.ts-prevTS)
 		b = binary.AppendVarint(b, int64(m.ttl))
@@ -66,10 +67,22 @@ func (s *MemStore) EncodeSnapshot() ([]byte, error) {
 			b = append(b, 0)
 			b = appendBytes(b, []byte(m.ss.subj))
 		}
-		b = appendBytes(b, m.hdr())
-		b = appendBytes(b, m.data())
+		b = appendBytes(b, hdr)
+		b = appendBytes(b, data)
 	}
 	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, crcTable)), nil
+}
+
+// EncodeSnapshot implements Store.
+func (s *MemStore) EncodeSnapshot() ([]byte, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.mu.closed {
+		return nil, ErrStoreClosed
+	}
+	return s.mu.encodeSnapshot(func(_ uint64, m *msg) ([]byte, []byte, error) {
+		return m.ext.hdr(), m.ext.data(), nil
+	})
 }
 
 func appendBytes(b, v []byte) []byte {
@@ -169,7 +182,7 @@ func (s *MemStore) RestoreSnapshot(snap []byte) error {
 		if len(hdr)+len(data) > 0 {
 			buf = append(append(make([]byte, 0, len(hdr)+len(data)), hdr...), data...)
 		}
-		m := msg{ss: ss, buf: buf, ts: ts, ttl: ttl, hlen: len(hdr)}
+		m := msg{ss: ss, ts: ts, ttl: ttl, ext: memExt{buf: buf, hlen: len(hdr)}}
 		index.push(seq, m)
 		ss.seqs.push(seq, struct{}{})
 		bytes += m.size()
@@ -179,11 +192,11 @@ func (s *MemStore) RestoreSnapshot(snap []byte) error {
 	}
 
 	s.mu.Lock()
-	defer s.unlockAndNotify()
+	defer s.mu.unlockAndNotify()
 	if s.mu.closed {
 		return ErrStoreClosed
 	}
-	s.clearLocked()
+	s.mu.dropAll()
 	s.mu.index, s.mu.subjects = index, subjects
 	s.mu.first, s.mu.last, s.mu.lastTS = first, last, lastTS
 	s.mu.msgs, s.mu.bytes = count, bytes
@@ -191,6 +204,6 @@ func (s *MemStore) RestoreSnapshot(snap []byte) error {
 		s.mu.firstTS = index.val(pos{}).ts
 		s.mu.ev.addN, s.mu.ev.addBytes = int64(count), int64(bytes)
 	}
-	s.rebuildExpiryLocked()
+	s.mu.rebuildExpiry()
 	return nil
 }
