@@ -41,7 +41,8 @@ JS_SYNC_MSGS=${JS_SYNC_MSGS:-10000}   # js pub sync
 JS_MSGS=${JS_MSGS:-200000}            # js pub async / fetch / ordered / get batch
 JS_GET_MSGS=${JS_GET_MSGS:-20000}     # js get sync
 JS_BATCH=${JS_BATCH:-500}
-JS_STORAGE=${JS_STORAGE:-memory}      # stream storage: memory or file (natsnet keeps "file" streams in memory too)
+JS_STORAGE=${JS_STORAGE:-memory}      # stream storage: memory or file
+REF_SYNC=${REF_SYNC:-}                # reference jetstream.sync_interval (e.g. "always"); empty: its default (2m)
 JS_CONSUMERS=${JS_CONSUMERS:-10000}   # idle durable pull consumers held for the JetStream RSS figure
 
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-120}   # seconds before one `nats bench` run is declared failed
@@ -251,6 +252,16 @@ stop_server() {
 
 start_all() { local s; for s in "${SERVERS[@]}"; do start_server "$s" "$@"; done; }
 
+# ref_sync_args NAME: with REF_SYNC set, the flags that give the reference a
+# config file setting jetstream.sync_interval (natsnet always runs in its
+# default, durable mode).
+ref_sync_args() {
+    [[ $1 == ref && -n $REF_SYNC ]] || return 0
+    local conf=$TMP_DIR/ref-sync.conf
+    printf 'jetstream { sync_interval: %s }\n' "$REF_SYNC" >"$conf"
+    printf -- '-c %s' "$conf"
+}
+
 # server_alive NAME: true if NAME is running (or was never started).
 server_alive() { [[ -z ${SRV_PID[$1]:-} ]] || kill -0 "${SRV_PID[$1]}" 2>/dev/null; }
 
@@ -270,7 +281,7 @@ ensure_up() {
     tail -n 5 "${SRV_LOG[$name]}" >&2 || true
     SRV_PID[$name]=
     case ${SRV_MODE[$name]} in
-    js) start_server "$name" "js-restart${SRV_RESTARTS[$name]}" -js -sd "$TMP_DIR/js-$name" ;;
+    js) start_server "$name" "js-restart${SRV_RESTARTS[$name]}" -js -sd "$TMP_DIR/js-$name" $(ref_sync_args "$name") ;;
     *) start_server "$name" "core-restart${SRV_RESTARTS[$name]}" ;;
     esac
 }
@@ -636,7 +647,7 @@ run_js() {
     SRV_MODE[ref]=js SRV_MODE[natsnet]=js
     for s in "${SERVERS[@]}"; do
         mkdir -p "$TMP_DIR/js-$s"
-        start_server "$s" js -js -sd "$TMP_DIR/js-$s"
+        start_server "$s" js -js -sd "$TMP_DIR/js-$s" $(ref_sync_args "$s")
     done
     run_reps "6 js pub sync" wl_js_pub_sync
     run_reps "7 js pub async" wl_js_pub_async   # fills nb_rN, read by the ones below
@@ -687,7 +698,7 @@ report() {
         echo "natsnet:   $NATSNET_BIN ($(timeout 2 "$NATSNET_BIN" --version </dev/null 2>&1 | head -1 || true); $NATSNET_SRC)"
         echo "client:    $NATS_CLI ($("$NATS_CLI" --version 2>&1 | head -1))"
         echo "workloads=$WORKLOADS repeat=$REPEAT size=${MSG_SIZE}B pub=$PUB_MSGS sub=$SUB_MSGS fanout=$FANOUT_MSGS x$FANOUT_SUBS" \
-             "service=$SVC_MSGS conns=$CONNS js_sync=$JS_SYNC_MSGS js=$JS_MSGS js_get=$JS_GET_MSGS storage=$JS_STORAGE js_consumers=$JS_CONSUMERS"
+             "service=$SVC_MSGS conns=$CONNS js_sync=$JS_SYNC_MSGS js=$JS_MSGS js_get=$JS_GET_MSGS storage=$JS_STORAGE js_consumers=$JS_CONSUMERS ref_sync_interval=${REF_SYNC:-default}"
         echo "figures are medians of $REPEAT runs; ratio = natsnet / reference (>1: natsnet higher)"
         if ((SRV_RESTARTS[ref] + SRV_RESTARTS[natsnet] > 0)); then
             echo "WARNING: servers exited unexpectedly and were restarted: reference ${SRV_RESTARTS[ref]}," \

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -383,5 +385,64 @@ func TestFileStreamConfigSyncInterval(t *testing.T) {
 		if _, err := natsnet.LoadConfig(path); err == nil {
 			t.Errorf("%s accepted", bad)
 		}
+	}
+}
+
+// TestFileStreamDiskFull fills a small tmpfs: publishes that do not fit
+// get a clear store error, the server keeps serving reads of what was
+// stored and memory streams, and a restart keeps every acknowledged
+// message. It needs to mount a tmpfs (root with CAP_SYS_ADMIN); elsewhere
+// the store's own fault-injection tests cover a full disk.
+func TestFileStreamDiskFull(t *testing.T) {
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs here (%v: %s); TestFileStoreDiskFull covers a full disk with fault injection", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
+	ctx := testCtx(t, 30*time.Second)
+	s, nc, js := startJSDir(t, dir)
+	st, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "FULL", Subjects: []string{"full"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "MEM", Subjects: []string{"mem"}, Storage: jetstream.MemoryStorage}); err != nil {
+		t.Fatal(err)
+	}
+	payload := make([]byte, 4096)
+	acked := 0
+	var pubErr error
+	for range 1000 {
+		if _, pubErr = js.Publish(ctx, "full", payload); pubErr != nil {
+			break
+		}
+		acked++
+	}
+	var apiErr *jetstream.APIError
+	if !errors.As(pubErr, &apiErr) || apiErr.ErrorCode != 10077 || !strings.Contains(apiErr.Description, "no space left on device") {
+		t.Fatalf("publish to a full disk after %d acks: %v", acked, pubErr)
+	}
+	if _, err := js.Publish(ctx, "mem", []byte("x")); err != nil {
+		t.Errorf("memory stream on a full disk: %v", err)
+	}
+	if m, err := st.GetMsg(ctx, 1); err != nil || len(m.Data) != len(payload) {
+		t.Errorf("read from the full stream: %v", err)
+	}
+	nc.Close()
+	s.Shutdown()
+	// Room again: the stream comes back with every acknowledged message.
+	if out, err := exec.Command("mount", "-o", "remount,size=4m", dir).CombinedOutput(); err != nil {
+		t.Fatalf("remount: %v %s", err, out)
+	}
+	_, _, js = startJSDir(t, dir)
+	st, err = js.Stream(ctx, "FULL")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := st.Info(ctx)
+	if err != nil || info.State.Msgs < uint64(acked) {
+		t.Fatalf("after restart: %+v %v, want at least %d messages", info, err, acked)
+	}
+	if _, err := js.Publish(ctx, "full", payload); err != nil {
+		t.Errorf("publish after making room: %v", err)
 	}
 }

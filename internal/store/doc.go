@@ -13,7 +13,11 @@
 // which reports 0 and 0. NumDeleted counts the gaps in [FirstSeq, LastSeq];
 // DeletedSeqs lists them.
 //
-// Sizes are accounted as len(subject)+len(header)+len(data)+16 (MsgSize).
+// Sizes are accounted as len(subject)+len(header)+len(data)+16 in the
+// MemStore (MsgSize) and with the reference file store's record framing,
+// +30 and +4 more with a header, in the FileStore (FileMsgSize): stream
+// info, max_bytes and account usage then agree with the reference for
+// both kinds of stream.
 //
 // # Limits
 //

@@ -247,7 +247,7 @@ func (fs *FileStore) applyRecordLocked(b *fblock, body []byte, off int64, rp *re
 			fs.mu.subjects[ss.subj] = ss
 		}
 		rlen := uint32(recFrame + len(body))
-		fm := fmsg{ss: ss, ts: m.ts, ttl: m.ttl, ext: fileExt{blk: b, off: uint32(off), rlen: rlen, plen: uint32(m.plen), z: m.z}}
+		fm := fmsg{ss: ss, ts: m.ts, ttl: m.ttl, ext: fileExt{blk: b, off: uint32(off), rlen: rlen, plen: uint32(m.plen), z: m.z, hdr: m.hlen > 0}}
 		idx.push(m.seq, fm)
 		ss.seqs.push(m.seq, struct{}{})
 		b.live++

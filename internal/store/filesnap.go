@@ -99,10 +99,10 @@ func (fs *FileStore) RestoreSnapshot(snap []byte) error {
 	fs.mu.unsynced, fs.mu.compactQ, fs.mu.dels = nil, nil, nil
 	fs.mu.index, fs.mu.subjects = rb.index, rb.subjects
 	fs.mu.first, fs.mu.last, fs.mu.lastTS = t.first, t.last, t.lastTS
-	fs.mu.msgs, fs.mu.bytes = t.msgs, t.bytes
+	fs.mu.msgs, fs.mu.bytes = t.msgs, rb.bytes
 	if t.msgs > 0 {
 		fs.mu.firstTS = fs.mu.index.val(pos{}).ts
-		fs.mu.ev.addN, fs.mu.ev.addBytes = int64(t.msgs), int64(t.bytes)
+		fs.mu.ev.addN, fs.mu.ev.addBytes = int64(t.msgs), int64(rb.bytes)
 	}
 	fs.mu.appended += rb.size
 	storeMax(&fs.durable, fs.mu.appended)
@@ -116,6 +116,7 @@ type restored struct {
 	index    seqList[fmsg]
 	subjects map[string]*subjState
 	size     uint64
+	bytes    uint64 // accounted size of the messages (FileMsgSize)
 }
 
 // writeRestoreLocked writes the messages of tmp to new restore blocks and a
@@ -189,8 +190,10 @@ func (fs *FileStore) writeRestoreLocked(tmp *MemStore) (*restored, error) {
 			ss = &subjState{subj: m.ss.subj}
 			rb.subjects[ss.subj] = ss
 		}
-		rb.index.push(seq, fmsg{ss: ss, ts: m.ts, ttl: m.ttl, ext: fileExt{blk: cur, off: uint32(len(buf)),
-			rlen: uint32(len(rec)), plen: uint32(len(hdr) + len(data)), z: z != nil}})
+		fm := fmsg{ss: ss, ts: m.ts, ttl: m.ttl, ext: fileExt{blk: cur, off: uint32(len(buf)),
+			rlen: uint32(len(rec)), plen: uint32(len(hdr) + len(data)), z: z != nil, hdr: len(hdr) > 0}}
+		rb.index.push(seq, fm)
+		rb.bytes += fm.size()
 		ss.seqs.push(seq, struct{}{})
 		cur.live++
 		cur.liveBytes += int64(len(rec))

@@ -125,9 +125,20 @@ type fileExt struct {
 	rlen uint32 // record length, frame included
 	plen uint32 // len(header)+len(data)
 	z    bool   // payload compressed
+	hdr  bool   // the message has a header
 }
 
 func (e fileExt) payloadLen() int { return int(e.plen) }
+
+func (e fileExt) accounted(subjLen int) uint64 {
+	n := uint64(subjLen) + uint64(e.plen) + fileMsgOverhead
+	if e.hdr {
+		n += fileHdrOverhead
+	}
+	return n
+}
+
+func (fileExt) sizeOf(subj string, hdr, data []byte) uint64 { return FileMsgSize(subj, hdr, data) }
 
 // retired is a front block with no live messages. It is removed once the
 // log position at its retirement is durable, so that the state its header
@@ -292,8 +303,8 @@ func (fs *FileStore) storeLocked(subj string, hdr, data []byte, seq uint64, ts i
 	blk.live++
 	blk.liveBytes += int64(rlen)
 	blk.noteMsgSeq(seq)
-	ext := fileExt{blk: blk, off: uint32(off), rlen: rlen, plen: uint32(len(hdr) + len(data)), z: z != nil}
-	fs.mu.add(fs, ss, subj, seq, ts, ttl, MsgSize(subj, hdr, data), ext)
+	ext := fileExt{blk: blk, off: uint32(off), rlen: rlen, plen: uint32(len(hdr) + len(data)), z: z != nil, hdr: len(hdr) > 0}
+	fs.mu.add(fs, ss, subj, seq, ts, ttl, ext.accounted(len(subj)), ext)
 	return nil
 }
 

@@ -27,10 +27,16 @@ type entry[E extension] struct {
 type extension interface {
 	// payloadLen is len(header)+len(data) of the message.
 	payloadLen() int
+	// accounted is the message's accounted size given its subject length
+	// (MsgSize for the memory store, FileMsgSize for the file store).
+	accounted(subjLen int) uint64
+	// sizeOf is the accounted size of a message not stored yet; it does
+	// not read its receiver.
+	sizeOf(subj string, hdr, data []byte) uint64
 }
 
-// size is the message's accounted size (see MsgSize).
-func (m *entry[E]) size() uint64 { return uint64(len(m.ss.subj)+m.ext.payloadLen()) + 16 }
+// size is the message's accounted size.
+func (m *entry[E]) size() uint64 { return m.ext.accounted(len(m.ss.subj)) }
 
 // subjState is the per-subject index: the sequences of the subject's
 // messages in ascending order.
@@ -144,7 +150,8 @@ func (x *streamIndex[E]) checkDiscardNew(ss *subjState, subj string, hdr, data [
 	if cfg.MaxMsgs > 0 && x.msgs >= uint64(cfg.MaxMsgs) && !atSubjLimit {
 		return ErrMaxMsgs
 	}
-	if size := MsgSize(subj, hdr, data); cfg.MaxBytes > 0 && x.bytes+size > uint64(cfg.MaxBytes) {
+	var e E
+	if size := e.sizeOf(subj, hdr, data); cfg.MaxBytes > 0 && x.bytes+size > uint64(cfg.MaxBytes) {
 		if !atSubjLimit {
 			return ErrMaxBytes
 		}

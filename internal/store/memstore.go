@@ -36,8 +36,12 @@ type memExt struct {
 }
 
 func (e memExt) payloadLen() int { return len(e.buf) }
-func (e memExt) hdr() []byte     { return e.buf[:e.hlen] }
-func (e memExt) data() []byte    { return e.buf[e.hlen:] }
+
+func (e memExt) accounted(subjLen int) uint64 { return uint64(subjLen+len(e.buf)) + 16 }
+
+func (memExt) sizeOf(subj string, hdr, data []byte) uint64 { return MsgSize(subj, hdr, data) }
+func (e memExt) hdr() []byte                               { return e.buf[:e.hlen] }
+func (e memExt) data() []byte                              { return e.buf[e.hlen:] }
 
 var _ Store = (*MemStore)(nil)
 

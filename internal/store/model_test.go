@@ -21,9 +21,10 @@ type modelMsg struct {
 	ttl  time.Duration
 }
 
-func (m *modelMsg) size() uint64 { return MsgSize(m.subj, m.hdr, m.data) }
-
 type model struct {
+	// sizeOf is the accounted size of the store under test (MsgSize or
+	// FileMsgSize).
+	sizeOf          func(subj string, hdr, data []byte) uint64
 	cfg             StreamConfig
 	msgs            []modelMsg // ascending seq
 	first, last     uint64
@@ -31,7 +32,7 @@ type model struct {
 }
 
 func newModel(cfg StreamConfig) *model {
-	m := &model{cfg: cfg}
+	m := &model{cfg: cfg, sizeOf: MsgSize}
 	if cfg.FirstSeq > 0 {
 		m.first, m.last = cfg.FirstSeq, cfg.FirstSeq-1
 	}
@@ -60,9 +61,11 @@ func modelMatchAny(filters []string, subj string) bool {
 	return false
 }
 
+func (m *model) size(msg *modelMsg) uint64 { return m.sizeOf(msg.subj, msg.hdr, msg.data) }
+
 func (m *model) bytes() (n uint64) {
 	for i := range m.msgs {
-		n += m.msgs[i].size()
+		n += m.size(&m.msgs[i])
 	}
 	return n
 }
@@ -151,7 +154,7 @@ func (m *model) store(subj string, hdr, data []byte, seq uint64, ts int64, ttl t
 			if cfg.MaxMsgs > 0 && len(m.msgs) >= int(cfg.MaxMsgs) && !atLimit {
 				return ErrMaxMsgs
 			}
-			size := MsgSize(subj, hdr, data)
+			size := m.sizeOf(subj, hdr, data)
 			if cfg.MaxBytes > 0 && m.bytes()+size > uint64(cfg.MaxBytes) {
 				if !atLimit {
 					return ErrMaxBytes
@@ -159,7 +162,7 @@ func (m *model) store(subj string, hdr, data []byte, seq uint64, ts int64, ttl t
 				var oldest uint64
 				for i := range m.msgs {
 					if m.msgs[i].subj == subj {
-						oldest = m.msgs[i].size()
+						oldest = m.size(&m.msgs[i])
 						break
 					}
 				}

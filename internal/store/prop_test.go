@@ -111,6 +111,10 @@ func newPropHarness(t *testing.T, newStore storeFactory, seed uint64, large bool
 	h.tune()
 	h.s.RegisterStorageUpdates(h.onUpdate)
 	h.m = newModel(cfg)
+	switch h.s.(type) {
+	case *FileStore, *reopenStore:
+		h.m.sizeOf = FileMsgSize
+	}
 	h.logf("new %+v", cfg)
 	return h
 }

@@ -119,11 +119,30 @@ func (sm *StoreMsg) set(subj string, hdr, data []byte, seq uint64, ts int64, ttl
 	sm.Subject, sm.Seq, sm.TS, sm.TTL = subj, seq, ts, ttl
 }
 
-// MsgSize is the size a message is accounted with against max_bytes and in
-// StreamState.Bytes: subject, header and data plus 16 bytes for sequence and
-// timestamp.
+// MsgSize is the size a message is accounted with in a MemStore, against
+// max_bytes and in StreamState.Bytes: subject, header and data plus 16
+// bytes for sequence and timestamp. FileMsgSize is the FileStore's.
 func MsgSize(subj string, hdr, data []byte) uint64 {
 	return uint64(len(subj) + len(hdr) + len(data) + 16)
+}
+
+// Overheads of FileMsgSize.
+const (
+	fileMsgOverhead = 30
+	fileHdrOverhead = 4
+)
+
+// FileMsgSize is the accounted size of a message in a FileStore:
+// len(subject)+len(header)+len(data)+30, plus 4 when there is a header.
+// These are the sizes the reference's file store reports (its record
+// framing), so that stream info, max_bytes and account usage agree with
+// it for file streams.
+func FileMsgSize(subj string, hdr, data []byte) uint64 {
+	n := uint64(len(subj)+len(hdr)+len(data)) + fileMsgOverhead
+	if len(hdr) > 0 {
+		n += fileHdrOverhead
+	}
+	return n
 }
 
 // StreamState summarises a store. Times are nanoseconds since the Unix

@@ -212,7 +212,11 @@ func (s *Stream) processPublish(subject string, hdr, data []byte) (*jsapi.PubAck
 		}
 	}
 	if s.opts.Admit != nil {
-		if apiErr := s.opts.Admit(cfg.Storage, store.MsgSize(subject, hdr, data)); apiErr != nil {
+		size := store.MsgSize(subject, hdr, data)
+		if cfg.Storage == jsapi.FileStorage {
+			size = store.FileMsgSize(subject, hdr, data)
+		}
+		if apiErr := s.opts.Admit(cfg.Storage, size); apiErr != nil {
 			return nil, apiErr
 		}
 	}
@@ -246,6 +250,9 @@ func (s *Stream) storeLocked(subject string, hdr, data []byte, ttl time.Duration
 		seq, _, err = s.store.StoreMsg(subject, hdr, data, ttl)
 	}
 	if err != nil {
+		if errors.Is(err, store.ErrIO) && s.ioFailed.CompareAndSwap(false, true) {
+			s.log.Error("the stream's store failed; publishes are refused until a restart", "err", err)
+		}
 		return 0, storeError(err)
 	}
 	switch rollup {

@@ -74,6 +74,8 @@ type Stream struct {
 	ds      deferredStore
 	acks    *acker
 	lastLSN atomic.Uint64
+	// ioFailed is set once the store reported an I/O error (logged once).
+	ioFailed atomic.Bool
 
 	in ingestQueue
 	// procMu serializes applying publishes (run loop or Ingest) and the
