@@ -98,6 +98,9 @@ type client struct {
 	// woken once per read instead of once per message. Reader-owned.
 	pcd     map[*client]struct{}
 	lastPcd *client
+	// deferred run at the end of the current read (Delivery.Defer); only
+	// the reading goroutine touches them.
+	deferred []deferredFn
 	// pend accumulates statistics during one read; flushStats publishes
 	// them, so the hot path does no atomic operations per message.
 	pend struct{ inMsgs, inBytes, outMsgs, outBytes int64 }
@@ -167,6 +170,9 @@ func (c *client) readLoop() {
 		if n > 0 {
 			c.lastActivity.Store(time.Now().UnixNano())
 			perr := c.parser.Parse(buf[:n], c)
+			if len(c.deferred) > 0 {
+				c.runDeferred()
+			}
 			c.flushStats()
 			c.flushPending()
 			if c.stall != nil {

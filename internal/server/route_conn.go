@@ -230,6 +230,9 @@ func (rc *RouteConn) Touch() { rc.c.lastActivity.Store(time.Now().UnixNano()) }
 // far behind.
 func (rc *RouteConn) EndRead() {
 	c := rc.c
+	if len(c.deferred) > 0 {
+		c.runDeferred()
+	}
 	c.flushStats()
 	c.flushPending()
 	if c.stall != nil {

@@ -198,6 +198,7 @@ func (p *Publisher) PublishAs(deliverTo, subject, reply string, hdr, data []byte
 // Flush wakes (or writes for) every subscriber that got messages since the
 // last Flush.
 func (p *Publisher) Flush() {
+	p.c.runDeferred()
 	p.c.flushStats()
 	p.c.flushPending()
 	if p.c.stall != nil {
@@ -235,6 +236,42 @@ type Delivery struct {
 func (d Delivery) Send(subject, reply string, hdr, data []byte) {
 	hdrLen, payload := joinPayload(hdr, data)
 	d.acc.srv.deliverAll(d.batch, nil, d.acc.sl.Match(subject), []byte(subject), []byte(reply), hdrLen, payload)
+}
+
+// Defer arranges for fn to run once on the publisher's goroutine, after
+// the messages of its current read are handled and before the output they
+// produced is flushed; another Defer with the same key during that read is
+// ignored. Without a publisher fn runs at once. A durable stream uses it
+// to wait once per read for its messages to be on disk before the acks go
+// out.
+func (d Delivery) Defer(key any, fn func()) {
+	c := d.batch
+	if c == nil {
+		fn()
+		return
+	}
+	for _, x := range c.deferred {
+		if x.key == key {
+			return
+		}
+	}
+	c.deferred = append(c.deferred, deferredFn{key: key, fn: fn})
+}
+
+// deferredFn is a function registered with Delivery.Defer.
+type deferredFn struct {
+	key any
+	fn  func()
+}
+
+// runDeferred runs the functions registered during the last read.
+func (c *client) runDeferred() {
+	for i := range c.deferred {
+		fn := c.deferred[i].fn
+		c.deferred[i] = deferredFn{}
+		fn()
+	}
+	c.deferred = c.deferred[:0]
 }
 
 // SubscribeDelivery registers a DeliveryHandler for subject.

@@ -3,105 +3,103 @@ package stream
 import (
 	"encoding/json"
 	"sync"
+	"time"
 
 	"github.com/natsnet/natsnet/internal/jsapi"
 	"github.com/natsnet/natsnet/internal/store"
-	"time"
 )
 
 // deferredStore is a store whose writes become durable after they return
 // (a FileStore that acknowledges only fsynced messages). The stream then
-// holds publish acks until WaitDurable says the message is on disk, so
-// that one fsync covers every publish that arrived meanwhile instead of
-// each publisher waiting for its own.
+// holds publish acks until WaitDurable says the message is on disk, and
+// releases them at the end of the publisher's batch: one fsync answers a
+// whole read of publishes, and publishers reading at the same time share
+// it too (the store's group commit).
 type deferredStore interface {
 	StoreMsgDeferred(subj string, hdr, data []byte, ttl time.Duration) (seq uint64, ts int64, lsn uint64, err error)
 	WaitDurable(lsn uint64) error
 }
 
+var _ deferredStore = (*store.FileStore)(nil)
+
+// Deferrer is a Sender that can run a function once at the end of its
+// current batch, on the sender's goroutine, before the batch's output is
+// flushed (a server.Delivery: after the publisher's current read). A
+// second Defer with the same key in one batch is ignored.
+type Deferrer interface {
+	Defer(key any, fn func())
+}
+
 // heldAck is a publish ack waiting for its message to be durable.
 type heldAck struct {
+	out   Sender
 	reply string
 	body  []byte
-	lsn   uint64
 }
 
-// acker sends held acks once their messages are durable, from its own
-// goroutine, through its own batch.
-type acker struct {
-	ds     deferredStore
-	out    BatchSender
-	stream string
-	domain string
-
-	mu      sync.Mutex
-	held    []heldAck // guarded by mu
-	signal  chan struct{}
-	stopped chan struct{} // closed when the loop may exit once drained
-	done    chan struct{}
+// heldAcks are the acks of a durable stream not yet released.
+type heldAcks struct {
+	mu   sync.Mutex
+	acks []heldAck // guarded by mu
 }
 
-func newAcker(ds deferredStore, out BatchSender, stream, domain string) *acker {
-	a := &acker{ds: ds, out: out, stream: stream, domain: domain,
-		signal: make(chan struct{}, 1), stopped: make(chan struct{}), done: make(chan struct{})}
-	go a.run()
-	return a
-}
-
-// hold queues an ack until everything up to lsn is durable.
-func (a *acker) hold(reply string, body []byte, lsn uint64) {
-	a.mu.Lock()
-	a.held = append(a.held, heldAck{reply: reply, body: body, lsn: lsn})
-	a.mu.Unlock()
-	select {
-	case a.signal <- struct{}{}:
-	default:
+// holdAck keeps an ack until the stream's messages so far are durable. A
+// Deferrer releases it at the end of its batch; other senders (the run
+// loop's) are released by their owner with releaseAcks.
+func (s *Stream) holdAck(out Sender, reply string, body []byte) {
+	h := &s.held
+	h.mu.Lock()
+	h.acks = append(h.acks, heldAck{out: out, reply: reply, body: body})
+	h.mu.Unlock()
+	if d, ok := out.(Deferrer); ok {
+		d.Defer(s, func() { s.releaseAcks(out) })
 	}
 }
 
-// stop sends what is held (the store must be stopped first, so that it
-// is durable or failed) and ends the goroutine.
-func (a *acker) stop() {
-	close(a.stopped)
-	<-a.done
-}
-
-func (a *acker) run() {
-	defer close(a.done)
-	var batch []heldAck
-	for {
-		select {
-		case <-a.signal:
-		case <-a.stopped:
-			a.mu.Lock()
-			n := len(a.held)
-			a.mu.Unlock()
-			if n == 0 {
-				return
+// releaseAcks waits until everything stored so far is durable and sends
+// the acks held for out; if the store failed, they become errors.
+func (s *Stream) releaseAcks(out Sender) {
+	h := &s.held
+	var mine []heldAck
+	h.mu.Lock()
+	if n := len(h.acks); n > 0 && h.acks[0].out == out && h.acks[n-1].out == out && s.onlyFor(out) {
+		mine, h.acks = h.acks, nil
+	} else {
+		rest := h.acks[:0]
+		for _, a := range h.acks {
+			if a.out == out {
+				mine = append(mine, a)
+			} else {
+				rest = append(rest, a)
 			}
 		}
-		a.mu.Lock()
-		batch, a.held = a.held, batch[:0]
-		a.mu.Unlock()
-		if len(batch) == 0 {
-			continue
+		clear(h.acks[len(rest):])
+		h.acks = rest
+	}
+	h.mu.Unlock()
+	if len(mine) == 0 {
+		return
+	}
+	// Every held message was stored before its ack was held, so the last
+	// position now covers them all.
+	if err := s.ds.WaitDurable(s.lastLSN.Load()); err != nil {
+		resp := jsapi.PubAckResponse{Error: storeError(err), PubAck: &jsapi.PubAck{Stream: s.Name(), Domain: s.opts.Domain}}
+		body, _ := json.Marshal(&resp)
+		for i := range mine {
+			mine[i].body = body
 		}
-		err := a.ds.WaitDurable(batch[len(batch)-1].lsn)
-		var failed []byte
-		if err != nil {
-			resp := jsapi.PubAckResponse{Error: storeError(err), PubAck: &jsapi.PubAck{Stream: a.stream, Domain: a.domain}}
-			failed, _ = json.Marshal(&resp)
-		}
-		for i := range batch {
-			body := batch[i].body
-			if failed != nil {
-				body = failed
-			}
-			a.out.Send(batch[i].reply, "", nil, body)
-			batch[i] = heldAck{}
-		}
-		a.out.Flush()
+	}
+	for _, a := range mine {
+		out.Send(a.reply, "", nil, a.body)
 	}
 }
 
-var _ deferredStore = (*store.FileStore)(nil)
+// onlyFor reports whether every held ack is for out. h.mu is held.
+func (s *Stream) onlyFor(out Sender) bool {
+	for _, a := range s.held.acks {
+		if a.out != out {
+			return false
+		}
+	}
+	return true
+}

@@ -83,6 +83,9 @@ func (s *Stream) run() {
 			}
 			*m = inMsg{}
 		}
+		if s.ds != nil {
+			s.releaseAcks(s.opts.Batch)
+		}
 		s.opts.Batch.Flush()
 		s.procMu.Unlock()
 	}
@@ -145,13 +148,11 @@ func (s *Stream) sendPubAck(out Sender, reply string, ack *jsapi.PubAck, apiErr 
 		s.log.Error("encode publish ack", "err", err)
 		return
 	}
-	if apiErr == nil && s.acks != nil {
+	if apiErr == nil && s.ds != nil && s.lastLSN.Load() > 0 {
 		// The ack waits until the message (or, for a duplicate, the
 		// original and everything before it) is on disk.
-		if lsn := s.lastLSN.Load(); lsn > 0 {
-			s.acks.hold(reply, b, lsn)
-			return
-		}
+		s.holdAck(out, reply, b)
+		return
 	}
 	out.Send(reply, "", nil, b)
 }
