@@ -142,12 +142,23 @@ func (a *jsAccount) startConsumer(e *streamEntry, name string, cfg *jsapi.Consum
 	case jsapi.AckAll:
 		ackPolicy = store.AckAll
 	}
-	cs, err := e.st.Store().ConsumerStore(name, store.ConsumerConfig{AckPolicy: ackPolicy, MaxDeliver: cfg.MaxDeliver})
-	if err != nil {
-		return nil, err
-	}
-	if scfg := e.st.Config(); fileBacked(&scfg) {
-		cs = &persistedConsumer{ConsumerStore: cs, metaPath: a.consumerMetaPath(scfg.Name, name)}
+	scfg := e.st.Config()
+	scs := store.ConsumerConfig{AckPolicy: ackPolicy, MaxDeliver: cfg.MaxDeliver}
+	var cs store.ConsumerStore
+	switch {
+	case onDisk(&scfg, cfg):
+		fcs, err := e.st.Store().ConsumerStore(name, scs)
+		if err != nil {
+			return nil, err
+		}
+		cs = &persistedConsumer{ConsumerStore: fcs, metaPath: a.consumerMetaPath(scfg.Name, name)}
+	case fileBacked(&scfg):
+		cs = store.NewMemConsumerStore(name, scs)
+	default:
+		var err error
+		if cs, err = e.st.Store().ConsumerStore(name, scs); err != nil {
+			return nil, err
+		}
 	}
 	if state != nil {
 		if err := cs.Update(state); err != nil {

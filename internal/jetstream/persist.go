@@ -171,15 +171,23 @@ func (a *jsAccount) consumerMetaPath(streamName, name string) string {
 	return filepath.Join(a.streamsDir(), streamName, consumerDir, name)
 }
 
-// persistConsumer writes a consumer's configuration if its stream is on
+// onDisk reports whether a consumer is kept on disk: a durable consumer
+// of a file stream that did not ask for memory storage. Ephemeral
+// consumers, as with the reference, do not survive a restart (their
+// clients create them again), and keep their state in memory.
+func onDisk(scfg *jsapi.StreamConfig, cfg *jsapi.ConsumerConfig) bool {
+	return fileBacked(scfg) && cfg.Durable != "" && !cfg.MemoryStorage
+}
+
+// persistConsumer writes a consumer's configuration if it is kept on
 // disk.
 func (a *jsAccount) persistConsumer(e *streamEntry, c *consumer.Consumer) error {
-	scfg := e.st.Config()
-	if !fileBacked(&scfg) {
+	scfg, cfg := e.st.Config(), c.Config()
+	if !onDisk(&scfg, &cfg) {
 		return nil
 	}
 	info := c.Info()
-	return writeMeta(a.consumerMetaPath(scfg.Name, c.Name()), &consumerMeta{Name: c.Name(), Created: info.Created, Config: c.Config()})
+	return writeMeta(a.consumerMetaPath(scfg.Name, c.Name()), &consumerMeta{Name: c.Name(), Created: info.Created, Config: cfg})
 }
 
 // persistedConsumer is the state store of a consumer of a file stream:

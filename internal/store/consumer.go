@@ -107,6 +107,15 @@ func (s *MemStore) ConsumerStore(name string, cfg ConsumerConfig) (ConsumerStore
 	return c, nil
 }
 
+// NewMemConsumerStore returns a ConsumerStore that keeps its state in
+// memory only, whatever the stream's store: for consumers that need not
+// survive a restart (ephemeral ones, or those asking for memory storage).
+func NewMemConsumerStore(name string, cfg ConsumerConfig) ConsumerStore {
+	c := &memConsumer{name: name}
+	c.mu.cfg = cfg
+	return c
+}
+
 // stop closes c; the stream's lock may be held (lock order: stream, then
 // consumer).
 func (c *memConsumer) stop() {
@@ -319,6 +328,10 @@ func (c *memConsumer) Stop() error {
 	c.mu.Unlock()
 	if closed {
 		return ErrStoreClosed
+	}
+	if c.ms == nil {
+		c.stop()
+		return nil
 	}
 	// Take the stream lock first (lock order), then close.
 	c.ms.mu.Lock()

@@ -34,7 +34,10 @@ const (
 	clogMagic   = "NNCL"
 	clogVersion = 1
 	clogHeader  = 8
-	clogMinSize = 64 << 10
+	// clogMinSize is the log growth below which the log is not rewritten
+	// to its current state: a rewrite costs two fsyncs on the consumer's
+	// goroutine, and replaying a few MB at open is quick.
+	clogMinSize = 4 << 20
 
 	opConfig    = 1 // ack policy byte, max deliver varint
 	opStarting  = 2 // sseq
@@ -60,6 +63,10 @@ type fileConsumer struct {
 		dirty  bool
 		werr   error
 		rec    []byte
+		// buf holds the records appended since the last write; size
+		// counts them. They are written when buf grows past
+		// clogBufSize and before every fsync.
+		buf []byte
 	}
 }
 
@@ -267,13 +274,14 @@ func (c *fileConsumer) logLocked(rec []byte) error {
 	}
 	rec = sealRec(rec, 0)
 	c.mu.rec = rec
-	if _, err := c.mu.f.WriteAt(rec, c.mu.size); err != nil {
-		c.mu.f.Truncate(c.mu.size)
-		c.mu.werr = ioErr("write consumer "+c.name, err)
-		return c.mu.werr
-	}
+	c.mu.buf = append(c.mu.buf, rec...)
 	c.mu.size += int64(len(rec))
 	c.mu.dirty = true
+	if len(c.mu.buf) >= clogBufSize {
+		if err := c.writeBufLocked(); err != nil {
+			return err
+		}
+	}
 	if c.mu.size-c.mu.base > clogMinSize && c.mu.size > 4*c.mu.base {
 		return c.rewriteLocked()
 	}
@@ -282,6 +290,25 @@ func (c *fileConsumer) logLocked(rec []byte) error {
 		d = c.fs.fcfg.SyncInterval
 	}
 	c.fs.syncer.later(c, d)
+	return nil
+}
+
+// clogBufSize is the size of buffered consumer records written at once.
+const clogBufSize = 64 << 10
+
+// writeBufLocked writes the buffered records at the end of the log. A
+// failed write is cut off and becomes the store's sticky error.
+func (c *fileConsumer) writeBufLocked() error {
+	if len(c.mu.buf) == 0 {
+		return nil
+	}
+	at := c.mu.size - int64(len(c.mu.buf))
+	if _, err := c.mu.f.WriteAt(c.mu.buf, at); err != nil {
+		c.mu.f.Truncate(at)
+		c.mu.werr = ioErr("write consumer "+c.name, err)
+		return c.mu.werr
+	}
+	c.mu.buf = c.mu.buf[:0]
 	return nil
 }
 
@@ -302,6 +329,7 @@ func (c *fileConsumer) rewriteLocked() error {
 	}
 	c.mu.f.Close()
 	c.mu.f, c.mu.size, c.mu.base, c.mu.dirty = f, int64(len(b)), int64(len(b)), false
+	c.mu.buf = c.mu.buf[:0] // superseded by the state just written
 	return nil
 }
 
@@ -382,6 +410,9 @@ func (c *fileConsumer) stop() error {
 	c.mu.closed = true
 	var err error
 	if c.mu.dirty && c.mu.werr == nil {
+		err = c.writeBufLocked()
+	}
+	if err == nil && c.mu.dirty && c.mu.werr == nil {
 		if err = c.mu.f.Sync(); err != nil {
 			err = ioErr("fsync consumer "+c.name, err)
 		}
@@ -420,6 +451,9 @@ func (c *fileConsumer) syncPrepare() *syncJob {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.mu.closed || !c.mu.dirty || c.mu.werr != nil {
+		return nil
+	}
+	if c.writeBufLocked() != nil {
 		return nil
 	}
 	c.mu.dirty = false
