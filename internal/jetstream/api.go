@@ -64,9 +64,19 @@ func (s *Service) apiLoop() {
 		batch, s.api.msgs = s.api.msgs, batch[:0]
 		s.api.mu.Unlock()
 		for i := range batch {
+			// The answer waits, with the ones after it, in order, while
+			// metadata it reports on is not durable.
+			s.out.hold()
 			batch[i].acc.serve(&batch[i])
 			batch[i] = apiMsg{}
+			if !s.meta.Pending() {
+				s.out.release()
+			}
 		}
+		if err := s.meta.Flush(); err != nil {
+			s.log.Error("writing stream and consumer metadata", "err", err)
+		}
+		s.out.release()
 	}
 }
 

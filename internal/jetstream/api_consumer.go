@@ -151,7 +151,7 @@ func (a *jsAccount) startConsumer(e *streamEntry, name string, cfg *jsapi.Consum
 		if err != nil {
 			return nil, err
 		}
-		cs = &persistedConsumer{ConsumerStore: fcs, metaPath: a.consumerMetaPath(scfg.Name, name)}
+		cs = &persistedConsumer{ConsumerStore: fcs, meta: &a.svc.meta, metaPath: a.consumerMetaPath(scfg.Name, name)}
 	case fileBacked(&scfg):
 		cs = store.NewMemConsumerStore(name, scs)
 	default:

@@ -148,6 +148,7 @@ func (a *jsAccount) newStreamLocked(cfg *jsapi.StreamConfig, created time.Time, 
 	e := &streamEntry{st: st}
 	if fileBacked(cfg) {
 		e.metaPath = filepath.Join(a.streamsDir(), cfg.Name, streamMetaFile)
+		e.meta = &a.svc.meta
 	}
 	if !recovered {
 		if err := a.persistStream(e); err != nil {

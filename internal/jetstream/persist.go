@@ -1,15 +1,11 @@
 package jetstream
 
 import (
-	"encoding/json"
 	"errors"
-	"fmt"
-	"hash/crc32"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/natsnet/natsnet/internal/consumer"
@@ -64,83 +60,6 @@ type consumerMeta struct {
 	Config  jsapi.ConsumerConfig `json:"config"`
 }
 
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
-
-// writeMeta durably replaces the file at path with v as JSON, preceded by
-// a line with its CRC-32C: written to a temporary file, fsynced, renamed
-// over path, and the directory fsynced.
-func writeMeta(path string, v any) error {
-	body, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Errorf("encode %s: %w", path, err)
-	}
-	buf := make([]byte, 0, len(body)+9)
-	buf = fmt.Appendf(buf, "%08x\n", crc32.Checksum(body, castagnoli))
-	buf = append(buf, body...)
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return fmt.Errorf("create %s: %w", dir, err)
-	}
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o640)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	_, err = f.Write(buf)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return syncDir(dir)
-}
-
-// syncDir makes a directory's entries durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("fsync %s: %w", dir, err)
-	}
-	err = d.Sync()
-	d.Close()
-	if err != nil {
-		return fmt.Errorf("fsync %s: %w", dir, err)
-	}
-	return nil
-}
-
-// errBadChecksum marks a metadata file whose content does not match its
-// checksum.
-var errBadChecksum = errors.New("checksum mismatch")
-
-// readMeta reads a file written by writeMeta into v.
-func readMeta(path string, v any) error {
-	buf, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	if len(buf) < 9 || buf[8] != '\n' {
-		return fmt.Errorf("%s: %w", path, errBadChecksum)
-	}
-	want, err := strconv.ParseUint(string(buf[:8]), 16, 32)
-	body := buf[9:]
-	if err != nil || uint32(want) != crc32.Checksum(body, castagnoli) {
-		return fmt.Errorf("%s: %w", path, errBadChecksum)
-	}
-	if err := json.Unmarshal(body, v); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return nil
-}
-
 // fileBacked reports whether a stream keeps its messages on disk.
 func fileBacked(cfg *jsapi.StreamConfig) bool { return cfg.Storage == jsapi.FileStorage }
 
@@ -162,7 +81,7 @@ func (a *jsAccount) persistStream(e *streamEntry) error {
 	if !fileBacked(&cfg) {
 		return nil
 	}
-	return writeMeta(e.metaPath, &streamMeta{Created: e.st.Created(), Config: cfg})
+	return a.svc.meta.Write(e.metaPath, &streamMeta{Created: e.st.Created(), Config: cfg})
 }
 
 // consumerMetaPath is where a consumer of a file stream keeps its
@@ -187,7 +106,7 @@ func (a *jsAccount) persistConsumer(e *streamEntry, c *consumer.Consumer) error 
 		return nil
 	}
 	info := c.Info()
-	return writeMeta(a.consumerMetaPath(scfg.Name, c.Name()), &consumerMeta{Name: c.Name(), Created: info.Created, Config: cfg})
+	return a.svc.meta.Write(a.consumerMetaPath(scfg.Name, c.Name()), &consumerMeta{Name: c.Name(), Created: info.Created, Config: cfg})
 }
 
 // persistedConsumer is the state store of a consumer of a file stream:
@@ -195,13 +114,14 @@ func (a *jsAccount) persistConsumer(e *streamEntry, c *consumer.Consumer) error 
 // it (the API or the inactivity threshold).
 type persistedConsumer struct {
 	store.ConsumerStore
+	meta     *metaWriter
 	metaPath string
 }
 
 func (p *persistedConsumer) Delete() error {
 	err := p.ConsumerStore.Delete()
-	if rerr := os.Remove(p.metaPath); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) && err == nil {
-		err = fmt.Errorf("remove consumer metadata: %w", rerr)
+	if rerr := p.meta.Remove(p.metaPath); rerr != nil && err == nil {
+		err = rerr
 	}
 	return err
 }
@@ -229,9 +149,15 @@ func (a *jsAccount) recoverStream(dir string) {
 	log := a.svc.log.With("account", a.acc.Name, "dir", dir)
 	var meta streamMeta
 	if err := readMeta(filepath.Join(dir, streamMetaFile), &meta); err != nil {
+		if _, terr := os.Stat(filepath.Join(dir, streamMetaFile+".tmp")); terr == nil && errors.Is(err, fs.ErrNotExist) {
+			log.Warn("not recovering stream: its creation was interrupted before it was acknowledged; its files are left in place")
+			return
+		}
 		log.Error("not recovering stream: unreadable metadata", "err", err)
 		return
 	}
+	// An update that was never acknowledged.
+	os.Remove(filepath.Join(dir, streamMetaFile+".tmp"))
 	cfg := &meta.Config
 	if cfg.Name != filepath.Base(dir) || !fileBacked(cfg) {
 		log.Error("not recovering stream: metadata does not match its directory", "name", cfg.Name)
@@ -271,7 +197,14 @@ func (a *jsAccount) recoverConsumers(e *streamEntry, dir string) {
 	}
 	names := make([]string, 0, len(entries))
 	for _, de := range entries {
-		if n := de.Name(); de.Type().IsRegular() && filepath.Ext(n) != ".tmp" {
+		n := de.Name()
+		if filepath.Ext(n) == ".tmp" {
+			// New content that was never installed: its request was
+			// never answered.
+			os.Remove(filepath.Join(dir, n))
+			continue
+		}
+		if de.Type().IsRegular() {
 			names = append(names, n)
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -45,6 +44,11 @@ type Service struct {
 	log *slog.Logger
 	// syncer batches the fsyncs of all file streams and their consumers.
 	syncer *store.Syncer
+	// meta writes the metadata files of streams and consumers.
+	meta metaWriter
+	// out holds API responses while metadata they report on awaits a
+	// flush (see apiLoop).
+	out responses
 
 	api  apiQueue
 	quit chan struct{}
@@ -136,6 +140,10 @@ func (s *Service) Stop() {
 	for _, a := range accs {
 		a.stop()
 	}
+	if err := s.meta.Flush(); err != nil {
+		s.log.Error("writing stream and consumer metadata", "err", err)
+	}
+	s.out.release()
 	s.syncer.Close()
 }
 
@@ -214,6 +222,7 @@ type streamEntry struct {
 	subs []*server.Subscription
 	// metaPath is a file stream's meta.json; empty for memory streams.
 	metaPath string
+	meta     *metaWriter
 
 	mu struct {
 		sync.Mutex
@@ -288,9 +297,7 @@ func (e *streamEntry) stop(deleteData bool) {
 	if deleteData && e.metaPath != "" {
 		// Forget the stream on disk first, so that a crash while its files
 		// are removed cannot bring back a part of it.
-		if err := os.Remove(e.metaPath); err == nil {
-			_ = syncDir(filepath.Dir(e.metaPath))
-		}
+		_ = e.meta.Remove(e.metaPath)
 	}
 	if deleteData {
 		e.st.Delete()
@@ -326,7 +333,7 @@ func (a *jsAccount) respond(reply string, v any) {
 		return
 	}
 	a.lastResp = b
-	a.acc.Publish(reply, "", nil, b)
+	a.svc.out.send(a.acc, reply, b)
 }
 
 // now is the service clock.

@@ -319,6 +319,11 @@ func (a *jsAccount) finishRestore(name, reply string, archive []byte) {
 			return
 		}
 	}
+	if err := a.svc.meta.Flush(); err != nil {
+		a.removeStream(name, e)
+		fail(err)
+		return
+	}
 	resp := jsapi.StreamCreateResponse{StreamInfo: e.info("", false)}
 	a.respond(reply, jsapi.SetType(&resp))
 }

@@ -61,8 +61,11 @@ type fileConsumer struct {
 		size   int64
 		base   int64 // size right after the last rewrite
 		dirty  bool
-		werr   error
-		rec    []byte
+		// created is set when the log's file was created since the last
+		// sync: the directory entry needs an fsync too.
+		created bool
+		werr    error
+		rec     []byte
 		// buf holds the records appended since the last write; size
 		// counts them. They are written when buf grows past
 		// clogBufSize and before every fsync.
@@ -101,18 +104,21 @@ func (fs *FileStore) ConsumerStore(name string, cfg ConsumerConfig) (ConsumerSto
 	}
 	dir := filepath.Join(fs.dir, "consumers")
 	path := filepath.Join(dir, consumerFileName(name))
-	for c := range fs.mu.consumers {
-		if c.path == path {
-			return nil, ErrConsumerOpen
-		}
+	if fs.mu.consumers[path] != nil {
+		return nil, ErrConsumerOpen
 	}
-	if _, err := fs.fsys.ReadDir(dir); err != nil {
-		if err := fs.fsys.MkdirAll(dir); err != nil {
-			return nil, ioErr("create consumer directory", err)
+	if !fs.mu.consumerDir {
+		// Checked once per store: listing a directory of thousands of
+		// consumers for each of them would make opening them quadratic.
+		if _, err := fs.fsys.ReadDir(dir); err != nil {
+			if err := fs.fsys.MkdirAll(dir); err != nil {
+				return nil, ioErr("create consumer directory", err)
+			}
+			if err := fs.fsys.SyncDir(fs.dir); err != nil {
+				return nil, ioErr("fsync store directory", err)
+			}
 		}
-		if err := fs.fsys.SyncDir(fs.dir); err != nil {
-			return nil, ioErr("fsync store directory", err)
-		}
+		fs.mu.consumerDir = true
 	}
 	c := &fileConsumer{name: name, path: path, fs: fs, st: &memConsumer{name: name}}
 	c.st.mu.cfg = cfg
@@ -120,21 +126,24 @@ func (fs *FileStore) ConsumerStore(name string, cfg ConsumerConfig) (ConsumerSto
 		return nil, err
 	}
 	if fs.mu.consumers == nil {
-		fs.mu.consumers = make(map[*fileConsumer]struct{})
+		fs.mu.consumers = make(map[string]*fileConsumer)
 	}
-	fs.mu.consumers[c] = struct{}{}
+	fs.mu.consumers[path] = c
 	return c, nil
 }
 
-// open loads the log (creating it durably if missing) and logs cfg.
+// open loads the log and logs cfg. A new log is only buffered: its file
+// is created by the next write, at the latest by the next sync, which
+// fsyncs the directory too, so that creating many consumers costs shared
+// fsyncs instead of two each. (A consumer whose log was lost that way
+// starts from its configuration, which is where it was.)
 func (c *fileConsumer) open(cfg ConsumerConfig) error {
 	fsys := c.fs.fsys
 	f, err := fsys.OpenFile(c.path, os.O_RDWR, 0)
 	if errors.Is(err, os.ErrNotExist) {
-		f, err = writeFileSync(fsys, c.path, clogHead())
-		if err == nil {
-			c.mu.size = clogHeader
-		}
+		f, err = nil, nil
+		c.mu.buf = append(c.mu.buf[:0], clogHead()...)
+		c.mu.size = clogHeader
 	} else if err == nil {
 		err = c.replay(f)
 	}
@@ -302,6 +311,14 @@ func (c *fileConsumer) writeBufLocked() error {
 	if len(c.mu.buf) == 0 {
 		return nil
 	}
+	if c.mu.f == nil {
+		f, err := c.fs.fsys.OpenFile(c.path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o640)
+		if err != nil {
+			c.mu.werr = ioErr("create consumer "+c.name, err)
+			return c.mu.werr
+		}
+		c.mu.f, c.mu.created = f, true
+	}
 	at := c.mu.size - int64(len(c.mu.buf))
 	if _, err := c.mu.f.WriteAt(c.mu.buf, at); err != nil {
 		c.mu.f.Truncate(at)
@@ -327,8 +344,11 @@ func (c *fileConsumer) rewriteLocked() error {
 		c.mu.werr = ioErr("rewrite consumer "+c.name, err)
 		return c.mu.werr
 	}
-	c.mu.f.Close()
+	if c.mu.f != nil {
+		c.mu.f.Close()
+	}
 	c.mu.f, c.mu.size, c.mu.base, c.mu.dirty = f, int64(len(b)), int64(len(b)), false
+	c.mu.created = false    // writeFileSync synced the directory
 	c.mu.buf = c.mu.buf[:0] // superseded by the state just written
 	return nil
 }
@@ -417,7 +437,14 @@ func (c *fileConsumer) stop() error {
 			err = ioErr("fsync consumer "+c.name, err)
 		}
 	}
-	c.mu.f.Close()
+	if err == nil && c.mu.created {
+		if err = c.fs.fsys.SyncDir(filepath.Dir(c.path)); err != nil {
+			err = ioErr("fsync consumer directory", err)
+		}
+	}
+	if c.mu.f != nil {
+		c.mu.f.Close()
+	}
 	return err
 }
 
@@ -426,10 +453,10 @@ func (c *fileConsumer) Stop() error {
 	fs := c.fs
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	if _, ok := fs.mu.consumers[c]; !ok {
+	if fs.mu.consumers[c.path] != c {
 		return ErrStoreClosed
 	}
-	delete(fs.mu.consumers, c)
+	delete(fs.mu.consumers, c.path)
 	return c.stop()
 }
 
@@ -457,7 +484,12 @@ func (c *fileConsumer) syncPrepare() *syncJob {
 		return nil
 	}
 	c.mu.dirty = false
-	return &syncJob{fsys: c.fs.fsys, files: []vfile{c.mu.f}}
+	j := &syncJob{fsys: c.fs.fsys, files: []vfile{c.mu.f}}
+	if c.mu.created {
+		c.mu.created = false
+		j.dir = filepath.Dir(c.path)
+	}
+	return j
 }
 
 func (c *fileConsumer) syncFinish(j *syncJob) {

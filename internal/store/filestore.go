@@ -93,8 +93,10 @@ type FileStore struct {
 	// mu guards everything below. Callbacks are never called with mu held.
 	mu struct {
 		streamIndex[fileExt]
-		werr      error // sticky I/O error: the store accepts no more writes
-		consumers map[*fileConsumer]struct{}
+		werr      error                    // sticky I/O error: the store accepts no more writes
+		consumers map[string]*fileConsumer // open consumer logs, by path
+		// consumerDir is set once the consumers directory is known to exist.
+		consumerDir bool
 
 		blocks    []*fblock // in log order; the last is the write block
 		retired   []retired // fully dead front blocks awaiting removal
@@ -460,7 +462,7 @@ func (fs *FileStore) Stop() error {
 // stopLocked closes consumers and files and marks the store closed.
 func (fs *FileStore) stopLocked() {
 	fs.mu.closed = true
-	for c := range fs.mu.consumers {
+	for _, c := range fs.mu.consumers {
 		c.stop()
 	}
 	fs.mu.consumers = nil
