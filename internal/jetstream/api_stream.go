@@ -135,7 +135,7 @@ func (a *jsAccount) overlapsLocked(name string, subjects []string) bool {
 // there (recovered). a.mu must be held.
 func (a *jsAccount) newStreamLocked(cfg *jsapi.StreamConfig, created time.Time, recovered bool) (*streamEntry, error) {
 	opts := stream.Options{
-		Sender: a, Batch: newBatchSender(a.acc), Logger: a.svc.log, Domain: a.svc.cfg.Domain,
+		Sender: a, Batch: newBatchSender(a.acc), AckBatch: newBatchSender(a.acc), Logger: a.svc.log, Domain: a.svc.cfg.Domain,
 		Admit: a.admit, Usage: a.usage.add,
 	}
 	if fileBacked(cfg) {

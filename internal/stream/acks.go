@@ -11,10 +11,7 @@ import (
 
 // deferredStore is a store whose writes become durable after they return
 // (a FileStore that acknowledges only fsynced messages). The stream then
-// holds publish acks until WaitDurable says the message is on disk, and
-// releases them at the end of the publisher's batch: one fsync answers a
-// whole read of publishes, and publishers reading at the same time share
-// it too (the store's group commit).
+// holds publish acks until WaitDurable says the message is on disk.
 type deferredStore interface {
 	StoreMsgDeferred(subj string, hdr, data []byte, ttl time.Duration) (seq uint64, ts int64, lsn uint64, err error)
 	WaitDurable(lsn uint64) error
@@ -30,76 +27,120 @@ type Deferrer interface {
 	Defer(key any, fn func())
 }
 
+// maxHeldAcks bounds the acks a stream holds: past it, the end of a
+// publisher's read waits for the disk instead of reading on.
+const maxHeldAcks = 16384
+
+// acker sends the held publish acks of a durable stream from its own
+// goroutine once their messages are on disk.
+//
+// Acks are held as publishes are stored, and the acker is woken at the
+// end of each publisher's read (or of each run-loop batch), not at each
+// publish: it then waits once for everything stored so far, so one fsync
+// answers a whole read, and the publisher's connection reads on while the
+// fsync runs, so consecutive reads share the next one. Publishers on other
+// connections share rounds too (the store's group commit).
+type acker struct {
+	s    *Stream
+	out  BatchSender
+	wake chan struct{}
+	quit chan struct{}
+	done chan struct{}
+
+	mu   sync.Mutex
+	acks []heldAck // guarded by mu
+	// drained is signalled when the goroutine took the held acks.
+	drained *sync.Cond
+}
+
 // heldAck is a publish ack waiting for its message to be durable.
 type heldAck struct {
-	out   Sender
 	reply string
 	body  []byte
 }
 
-// heldAcks are the acks of a durable stream not yet released.
-type heldAcks struct {
-	mu   sync.Mutex
-	acks []heldAck // guarded by mu
+func newAcker(s *Stream, out BatchSender) *acker {
+	a := &acker{s: s, out: out, wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+	a.drained = sync.NewCond(&a.mu)
+	go a.run()
+	return a
 }
 
-// holdAck keeps an ack until the stream's messages so far are durable. A
-// Deferrer releases it at the end of its batch; other senders (the run
-// loop's) are released by their owner with releaseAcks.
-func (s *Stream) holdAck(out Sender, reply string, body []byte) {
-	h := &s.held
-	h.mu.Lock()
-	h.acks = append(h.acks, heldAck{out: out, reply: reply, body: body})
-	h.mu.Unlock()
+// hold keeps an ack until the stream's messages so far are durable. A
+// Deferrer wakes the acker at the end of its batch; other senders (the
+// run loop's) call endOfBatch themselves.
+func (a *acker) hold(out Sender, reply string, body []byte) {
+	a.mu.Lock()
+	a.acks = append(a.acks, heldAck{reply: reply, body: body})
+	a.mu.Unlock()
 	if d, ok := out.(Deferrer); ok {
-		d.Defer(s, func() { s.releaseAcks(out) })
+		d.Defer(a, a.endOfBatch)
 	}
 }
 
-// releaseAcks waits until everything stored so far is durable and sends
-// the acks held for out; if the store failed, they become errors.
-func (s *Stream) releaseAcks(out Sender) {
-	h := &s.held
-	var mine []heldAck
-	h.mu.Lock()
-	if n := len(h.acks); n > 0 && h.acks[0].out == out && h.acks[n-1].out == out && s.onlyFor(out) {
-		mine, h.acks = h.acks, nil
-	} else {
-		rest := h.acks[:0]
-		for _, a := range h.acks {
-			if a.out == out {
-				mine = append(mine, a)
-			} else {
-				rest = append(rest, a)
-			}
-		}
-		clear(h.acks[len(rest):])
-		h.acks = rest
+// endOfBatch wakes the acker; with too many acks held it waits until the
+// acker took them, which holds the publisher back to the disk's pace.
+func (a *acker) endOfBatch() {
+	select {
+	case a.wake <- struct{}{}:
+	default:
 	}
-	h.mu.Unlock()
-	if len(mine) == 0 {
+	a.mu.Lock()
+	for len(a.acks) > maxHeldAcks {
+		a.drained.Wait()
+	}
+	a.mu.Unlock()
+}
+
+// stop sends what is held (the store must be stopped first, so that it is
+// durable or failed) and ends the goroutine.
+func (a *acker) stop() {
+	close(a.quit)
+	<-a.done
+}
+
+func (a *acker) run() {
+	defer close(a.done)
+	var batch []heldAck
+	for {
+		select {
+		case <-a.wake:
+		case <-a.quit:
+			a.send(a.take(&batch))
+			return
+		}
+		a.send(a.take(&batch))
+	}
+}
+
+// take swaps the held acks into *batch and returns them.
+func (a *acker) take(batch *[]heldAck) []heldAck {
+	a.mu.Lock()
+	*batch, a.acks = a.acks, (*batch)[:0]
+	a.drained.Broadcast()
+	a.mu.Unlock()
+	return *batch
+}
+
+// send waits until everything stored so far is durable and sends acks;
+// if the store failed, they become errors.
+func (a *acker) send(acks []heldAck) {
+	if len(acks) == 0 {
 		return
 	}
 	// Every held message was stored before its ack was held, so the last
 	// position now covers them all.
+	s := a.s
 	if err := s.ds.WaitDurable(s.lastLSN.Load()); err != nil {
 		resp := jsapi.PubAckResponse{Error: storeError(err), PubAck: &jsapi.PubAck{Stream: s.Name(), Domain: s.opts.Domain}}
 		body, _ := json.Marshal(&resp)
-		for i := range mine {
-			mine[i].body = body
+		for i := range acks {
+			acks[i].body = body
 		}
 	}
-	for _, a := range mine {
-		out.Send(a.reply, "", nil, a.body)
+	for i := range acks {
+		a.out.Send(acks[i].reply, "", nil, acks[i].body)
+		acks[i] = heldAck{}
 	}
-}
-
-// onlyFor reports whether every held ack is for out. h.mu is held.
-func (s *Stream) onlyFor(out Sender) bool {
-	for _, a := range s.held.acks {
-		if a.out != out {
-			return false
-		}
-	}
-	return true
+	a.out.Flush()
 }

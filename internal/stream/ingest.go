@@ -83,8 +83,8 @@ func (s *Stream) run() {
 			}
 			*m = inMsg{}
 		}
-		if s.ds != nil {
-			s.releaseAcks(s.opts.Batch)
+		if s.acks != nil {
+			s.acks.endOfBatch()
 		}
 		s.opts.Batch.Flush()
 		s.procMu.Unlock()
@@ -151,7 +151,7 @@ func (s *Stream) sendPubAck(out Sender, reply string, ack *jsapi.PubAck, apiErr 
 	if apiErr == nil && s.ds != nil && s.lastLSN.Load() > 0 {
 		// The ack waits until the message (or, for a duplicate, the
 		// original and everything before it) is on disk.
-		s.holdAck(out, reply, b)
+		s.acks.hold(out, reply, b)
 		return
 	}
 	out.Send(reply, "", nil, b)

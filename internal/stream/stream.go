@@ -32,6 +32,10 @@ type Options struct {
 	// the stream's goroutine, flushed after each batch of publishes. It is
 	// only used by that goroutine.
 	Batch BatchSender
+	// AckBatch, if set, carries the publish acks that wait for their
+	// messages to be fsynced (a durable file store); only the stream's
+	// acker goroutine uses it.
+	AckBatch BatchSender
 	// Now is the clock; nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -65,10 +69,10 @@ type Stream struct {
 	log     *slog.Logger
 
 	// ds is the store when it makes messages durable after storing them;
-	// acks then wait in held until they are (see holdAck). lastLSN is the
-	// log position of the last stored message.
+	// acks then wait in acks until they are. lastLSN is the log position
+	// of the last stored message.
 	ds      deferredStore
-	held    heldAcks
+	acks    *acker
 	lastLSN atomic.Uint64
 	// ioFailed is set once the store reported an I/O error (logged once).
 	ioFailed atomic.Bool
@@ -136,7 +140,12 @@ func New(cfg *jsapi.StreamConfig, created time.Time, opts Options) (*Stream, err
 	s.mu.cfg = *cfg.Clone()
 	s.in.signal = make(chan struct{}, 1)
 	if ds, ok := st.(deferredStore); ok {
+		out := opts.AckBatch
+		if out == nil {
+			out = unbatched{opts.Sender}
+		}
 		s.ds = ds
+		s.acks = newAcker(s, out)
 	}
 	s.recoverDedupe()
 	if opts.Usage != nil {
@@ -310,6 +319,9 @@ func (s *Stream) shutdown(deleteData bool) {
 		_ = s.store.Delete()
 	} else {
 		_ = s.store.Stop()
+	}
+	if s.acks != nil {
+		s.acks.stop()
 	}
 }
 
