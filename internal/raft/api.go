@@ -29,6 +29,7 @@ type Proposal struct {
 	once  sync.Once
 	done  chan struct{}
 	index uint64 // worker only until done
+	term  uint64 // worker only
 	res   any
 	err   error
 }

@@ -91,7 +91,7 @@ func (g *Group) noteProposals(ents []*raftpb.Entry) {
 		}
 		if p := g.props[id]; p != nil && id != 0 {
 			delete(g.props, id)
-			p.index = e.GetIndex()
+			p.index, p.term = e.GetIndex(), e.GetTerm()
 			if old := g.byIndex[p.index]; old != nil {
 				old.finish(nil, fmt.Errorf("raft: group %s: %w", g.id, ErrDropped))
 			}
@@ -137,6 +137,17 @@ func (g *Group) failBelow(index uint64) {
 func (g *Group) applyReady(rd etcdraft.Ready) {
 	for _, e := range rd.CommittedEntries {
 		g.applyEntry(e)
+	}
+	if n := len(rd.CommittedEntries); n > 0 && len(g.byIndex) > 0 {
+		// An entry of term t is committed: entries of earlier terms after
+		// it never will be (every later committed entry has term >= t).
+		t := rd.CommittedEntries[n-1].GetTerm()
+		for i, p := range g.byIndex {
+			if p.term < t {
+				delete(g.byIndex, i)
+				p.finish(nil, fmt.Errorf("raft: group %s: entry %d of term %d superseded: %w", g.id, i, p.term, ErrDropped))
+			}
+		}
 	}
 	for _, rs := range rd.ReadStates {
 		if len(rs.RequestCtx) != 8 {

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/natsnet/natsnet/internal/raft"
@@ -75,9 +74,16 @@ type simNode struct {
 	sms   map[string]*kv
 }
 
+// tb is what the harness needs of testing.TB and rapid.T.
+type tb interface {
+	Helper()
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+}
+
 // simCluster runs manual hosts over a simulated network.
 type simCluster struct {
-	t      testing.TB
+	t      tb
 	clock  *raftsim.Clock
 	net    *raftsim.Network
 	nodes  []*simNode
@@ -87,7 +93,7 @@ type simCluster struct {
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-func newSimCluster(t testing.TB, n int, seed uint64, cfg func(*raft.Config)) *simCluster {
+func newSimCluster(t tb, n int, seed uint64, cfg func(*raft.Config)) *simCluster {
 	c := &simCluster{t: t, clock: raftsim.NewClock(), cfg: cfg, groups: make(map[string][]string)}
 	c.net = raftsim.NewNetwork(c.clock, seed)
 	for i := range n {
@@ -157,7 +163,7 @@ func (c *simCluster) restart(i int) {
 	}
 	for _, g := range ids {
 		sm := &kv{}
-		if _, err := nd.host.CreateGroup(g, nil, sm); err != nil {
+		if _, err := nd.host.CreateGroup(g, c.groups[g], sm); err != nil {
 			c.t.Fatal(err)
 		}
 		nd.sms[g] = sm

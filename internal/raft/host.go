@@ -27,6 +27,7 @@ type Host struct {
 	snaps   *snapXfer
 	stats   hostStats
 	ids     atomic.Uint64 // proposal and read ids
+	failed  atomic.Bool   // set by fail
 
 	mu      sync.RWMutex
 	groups  map[string]*Group // guarded by mu
@@ -112,6 +113,7 @@ func (h *Host) Err() error {
 // fail stops the host after an error it cannot recover from: a failed
 // Save.
 func (h *Host) fail(err error) {
+	h.failed.Store(true)
 	h.mu.Lock()
 	first := h.err == nil
 	if first {

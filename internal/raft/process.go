@@ -50,6 +50,13 @@ func (w *worker) run() {
 // their committed entries and advance.
 func (w *worker) process() {
 	h := w.h
+	if h.failed.Load() {
+		// A failed host has crashed: it persists and sends nothing more.
+		for _, g := range w.batch {
+			h.sched.done(g, false)
+		}
+		return
+	}
 	for _, g := range w.batch {
 		g.rnMu.Lock()
 		g.stepInputs(w)

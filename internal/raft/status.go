@@ -82,7 +82,6 @@ func (g *Group) Status() (Status, error) {
 	return st, nil
 }
 
-
 func roleName(s etcdraft.StateType) string {
 	switch s {
 	case etcdraft.StateLeader:
@@ -140,21 +139,21 @@ func (g *Group) Healthy() bool {
 
 // hostStats are the host's counters.
 type hostStats struct {
-	saves, savedUpdates             atomic.Uint64
-	msgsSent, msgsReceived          atomic.Uint64
-	msgsDropped                     atomic.Uint64
-	framesSent, framesReceived      atomic.Uint64
-	bytesSent, bytesReceived        atomic.Uint64
-	sendErrors, badFrames           atomic.Uint64
-	proposals, applied              atomic.Uint64
-	leaderChanges, leaderships      atomic.Uint64
-	confChanges                     atomic.Uint64
-	snapshotsTaken                  atomic.Uint64
-	snapshotsSent, snapshotsFailed  atomic.Uint64
-	snapshotsReceived               atomic.Uint64
-	snapshotsRestored               atomic.Uint64
-	ticks, wakes, fastElections     atomic.Uint64
-	quiesced                        atomic.Int64
+	saves, savedUpdates            atomic.Uint64
+	msgsSent, msgsReceived         atomic.Uint64
+	msgsDropped                    atomic.Uint64
+	framesSent, framesReceived     atomic.Uint64
+	bytesSent, bytesReceived       atomic.Uint64
+	sendErrors, badFrames          atomic.Uint64
+	proposals, applied             atomic.Uint64
+	leaderChanges, leaderships     atomic.Uint64
+	confChanges                    atomic.Uint64
+	snapshotsTaken                 atomic.Uint64
+	snapshotsSent, snapshotsFailed atomic.Uint64
+	snapshotsReceived              atomic.Uint64
+	snapshotsRestored              atomic.Uint64
+	ticks, wakes, fastElections    atomic.Uint64
+	quiesced                       atomic.Int64
 }
 
 // HostStats are a host's counters since it started.

@@ -55,13 +55,13 @@ type record struct {
 	group string
 	msg   *raftpb.Message // recMsg, recHeartbeat, recHBResp, recQuiesce
 	// Snapshot transfer fields.
-	from, to   uint64
-	snapID     uint64
-	offset     uint64
-	total      uint64
-	header     []byte
-	data       []byte
-	ackStatus  byte
+	from, to  uint64
+	snapID    uint64
+	offset    uint64
+	total     uint64
+	header    []byte
+	data      []byte
+	ackStatus byte
 }
 
 func appendStr(b []byte, s []byte) []byte {
