@@ -3,6 +3,7 @@ package raftlog
 import (
 	"bytes"
 	"fmt"
+	"runtime"
 	"sync"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -78,6 +79,9 @@ func (s *Store) run() {
 			return
 		}
 		batch = append(batch[:0], r)
+		// Let the writers just woken by the previous commit queue their
+		// next request, so that they join this batch rather than the next.
+		runtime.Gosched()
 	gather:
 		for len(batch) < maxBatchRequests {
 			select {
