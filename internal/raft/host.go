@@ -30,11 +30,12 @@ type Host struct {
 	failed  atomic.Bool   // set by fail
 
 	mu      sync.RWMutex
-	groups  map[string]*Group // guarded by mu
-	list    []*Group          // the groups, for the ticker; guarded by mu
-	down    map[string]bool   // servers whose connection is down; guarded by mu
-	started bool              // guarded by mu
-	err     error             // the fatal error that stopped the host; guarded by mu
+	groups  map[string]*Group     // guarded by mu
+	list    []*Group              // the groups, for the ticker; guarded by mu
+	down    map[string]bool       // servers whose connection is down; guarded by mu
+	peers   map[string]*peerState // servers that get beats; guarded by mu
+	started bool                  // guarded by mu
+	err     error                 // the fatal error that stopped the host; guarded by mu
 
 	quit chan struct{}
 	wg   sync.WaitGroup
@@ -49,7 +50,7 @@ func NewHost(cfg Config) (*Host, error) {
 	cfg.setDefaults()
 	h := &Host{cfg: cfg, log: cfg.Logger.With("server", cfg.ServerID), store: cfg.Store, tr: cfg.Transport,
 		clock: cfg.Clock, sched: newScheduler(), groups: make(map[string]*Group), down: make(map[string]bool),
-		quit: make(chan struct{})}
+		peers: make(map[string]*peerState), quit: make(chan struct{})}
 	h.raftLog = &raftLogger{l: h.log}
 	h.snaps = newSnapXfer(h)
 	var seed [4]byte
@@ -152,6 +153,7 @@ func (h *Host) Tick() {
 		}
 	}
 	h.snaps.tick()
+	h.beat()
 }
 
 // Process runs the groups with work until none is left, on the calling
@@ -306,6 +308,7 @@ func (h *Host) peerUp(server string) bool {
 
 // Deliver implements Receiver.
 func (h *Host) Deliver(from string, frame []byte) {
+	h.heard(from)
 	h.stats.framesReceived.Add(1)
 	h.stats.bytesReceived.Add(uint64(len(frame)))
 	err := decodeFrame(frame, func(r *record) {
@@ -314,6 +317,7 @@ func (h *Host) Deliver(from string, frame []byte) {
 			h.snaps.chunk(from, r)
 		case recSnapAck:
 			h.snaps.ack(from, r)
+		case recBeat:
 		default:
 			g := h.lookup(r.group)
 			if g == nil {
@@ -334,6 +338,12 @@ func (h *Host) Deliver(from string, frame []byte) {
 func (h *Host) PeerUp(server string) {
 	h.mu.Lock()
 	delete(h.down, server)
+	if p := h.peers[server]; p != nil {
+		p.heard.Store(h.clock.Now().UnixNano())
+		p.silent = false
+	} else {
+		h.peers[server] = newPeerState(h.clock.Now())
+	}
 	list := h.list
 	h.mu.Unlock()
 	for _, g := range list {

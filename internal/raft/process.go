@@ -157,6 +157,7 @@ func (w *worker) quiesce(g *Group, to uint64) {
 func (w *worker) flush() {
 	h := w.h
 	for srv, frames := range w.out.frames {
+		h.know(srv)
 		failed := false
 		for _, f := range frames {
 			if len(f) <= 1 {

@@ -24,6 +24,11 @@ import (
 //	recQuiesce   from to term commit:uvarint
 //	recSnapChunk from to id offset total:uvarint header:str data:str
 //	recSnapAck   from to id acked:uvarint status:1
+//	recBeat      (empty; group is "")
+//
+// A host beat is sent to every known server each tick: a server silent for
+// three election timeouts counts as down even while its route is up, so
+// that quiesced groups led from a hung host still fail over.
 //
 // Heartbeats, the most frequent messages, get compact records so that the
 // heartbeats of many groups to one server cost a few bytes each in one
@@ -38,6 +43,7 @@ const (
 	recQuiesce
 	recSnapChunk
 	recSnapAck
+	recBeat
 )
 
 // Snapshot acknowledgement status.
@@ -223,6 +229,7 @@ func decodeFrame(frame []byte, fn func(*record)) error {
 					d.b = d.b[1:]
 				}
 			}
+		case recBeat:
 		default:
 			return fmt.Errorf("%w: record kind %d", errBadFrame, r.kind)
 		}

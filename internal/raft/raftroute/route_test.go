@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/natsnet/natsnet/internal/raft"
+	"github.com/natsnet/natsnet/internal/raft/raftlog"
 	"github.com/natsnet/natsnet/internal/raft/raftroute"
-	"github.com/natsnet/natsnet/internal/raft/raftsim"
 	"github.com/natsnet/natsnet/internal/route"
 	"github.com/natsnet/natsnet/internal/testcluster"
 )
@@ -78,8 +78,14 @@ func newRouteCluster(t *testing.T, n int, cfg func(*raft.Config)) *routeCluster 
 	for i := range n {
 		id := rc.c.Server(i).ID()
 		rc.ids = append(rc.ids, id)
-		c := raft.Config{ServerID: id, Store: raftsim.NewMemStore(), Transport: rc.trs[i],
-			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+		// The durable pebble store, in a temporary directory.
+		store, err := raftlog.Open(t.TempDir(), raftlog.Options{Logger: quiet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = store.Close() })
+		c := raft.Config{ServerID: id, Store: store, Transport: rc.trs[i], Logger: quiet}
 		if cfg != nil {
 			cfg(&c)
 		}
