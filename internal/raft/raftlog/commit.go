@@ -2,8 +2,10 @@ package raftlog
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -302,7 +304,12 @@ func (s *Store) commit(reqs []*request) {
 			if !p.disruptive {
 				p.g.mu.Lock()
 			}
+			before := p.g.cacheBytes
 			p.g.apply(p, s.cacheLimit)
+			s.cacheBytes += int64(p.g.cacheBytes) - int64(before)
+			if len(p.overlay) > 0 {
+				p.g.cacheTick = s.commits.Load()
+			}
 			entries += p.entries
 		}
 		p.g.mu.Unlock()
@@ -327,6 +334,10 @@ func (s *Store) commit(reqs []*request) {
 		}
 		s.mu.Unlock()
 		s.entries.Add(entries)
+		if s.cacheBudget > 0 && s.cacheBytes > s.cacheBudget {
+			s.shrinkCaches()
+		}
+		s.cacheGauge.Store(s.cacheBytes)
 	}
 	clear(s.pend)
 	clear(s.order)
@@ -343,6 +354,30 @@ func (s *Store) commit(reqs []*request) {
 			}
 		}
 		r.done <- struct{}{}
+	}
+}
+
+// shrinkCaches empties the entry caches of the groups that appended least
+// recently until the caches of all groups hold at most 90% of the budget.
+func (s *Store) shrinkCaches() {
+	s.mu.Lock()
+	var held []*groupLog
+	for _, g := range s.groups {
+		if g.cacheBytes > 0 {
+			held = append(held, g)
+		}
+	}
+	s.mu.Unlock()
+	slices.SortFunc(held, func(a, b *groupLog) int { return cmp.Compare(a.cacheTick, b.cacheTick) })
+	target := s.cacheBudget / 10 * 9
+	for _, g := range held {
+		if s.cacheBytes <= target {
+			break
+		}
+		g.mu.Lock()
+		s.cacheBytes -= int64(g.cacheBytes)
+		g.dropCache()
+		g.mu.Unlock()
 	}
 }
 

@@ -71,7 +71,10 @@
 // log: appends extend it, conflicting appends truncate it first,
 // snapshots clear it, compactions trim it. Entries and Term serve from it
 // and read pebble only for older entries. The cache starts empty after
-// Open and fills with new appends.
+// Open and fills with new appends. Options.EntryCacheTotal bounds the
+// caches of all groups together: when a commit takes them past it, the
+// committer empties the caches of the groups that appended least recently
+// (idle groups) down to 90% of the bound.
 //
 // # Concurrency
 //

@@ -53,6 +53,7 @@ type groupLog struct {
 	// exactly as durable; cacheBytes is the sum of their sizes.
 	cache      []*cachedEntry
 	cacheBytes uint64
+	cacheTick  uint64 // commit count when entries were last cached (committer only)
 }
 
 var _ raft.GroupLog = (*groupLog)(nil)

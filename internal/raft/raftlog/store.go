@@ -25,6 +25,7 @@ var ErrClosed = errors.New("raftlog: store closed")
 const (
 	DefaultCacheSize       = 64 << 20
 	DefaultEntryCacheBytes = 256 << 10
+	DefaultEntryCacheTotal = 256 << 20
 )
 
 // maxBatchRequests bounds how many requests one group commit gathers.
@@ -41,6 +42,11 @@ type Options struct {
 	// entries kept in memory to serve Entries and Term without reading
 	// pebble; DefaultEntryCacheBytes when 0, no cache when negative.
 	EntryCacheBytes int
+	// EntryCacheTotal bounds the bytes of the entry caches of all groups
+	// together: past it, the caches of the groups that appended least
+	// recently are emptied. DefaultEntryCacheTotal when 0, no bound when
+	// negative.
+	EntryCacheTotal int64
 	// NoSync commits without syncing the write-ahead log. A crash of the
 	// machine may then lose acknowledged writes. For benchmarks only.
 	NoSync bool
@@ -62,15 +68,18 @@ type Stats struct {
 	Syncs uint64
 	// Entries is the number of entries written.
 	Entries uint64
+	// CacheBytes is the size of the entries held by the entry caches.
+	CacheBytes int64
 }
 
 // Store is the durable raft.LogStore of all the Raft groups of a server,
 // on one pebble database. See the package documentation for its layout.
 type Store struct {
-	db         *pebble.DB
-	log        *slog.Logger
-	cacheLimit uint64
-	writeOpts  *pebble.WriteOptions
+	db          *pebble.DB
+	log         *slog.Logger
+	cacheLimit  uint64 // per group
+	cacheBudget int64  // all groups; 0 when unbounded
+	writeOpts   *pebble.WriteOptions
 
 	mu      sync.Mutex
 	groups  map[string]*groupLog
@@ -84,12 +93,14 @@ type Store struct {
 	done     chan struct{} // closed when the committer exits
 
 	saves, requests, commits, syncs, entries atomic.Uint64
+	cacheGauge                               atomic.Int64
 
 	// Committer state.
-	buf   []byte
-	kbuf  []byte
-	pend  map[*groupLog]*pending
-	order []*pending
+	buf        []byte
+	kbuf       []byte
+	pend       map[*groupLog]*pending
+	order      []*pending
+	cacheBytes int64 // entry cache bytes of all groups
 }
 
 var _ raft.LogStore = (*Store)(nil)
@@ -116,6 +127,13 @@ func Open(dir string, opts Options) (*Store, error) {
 	case opts.EntryCacheBytes < 0:
 		limit = 0
 	}
+	budget := opts.EntryCacheTotal
+	switch {
+	case budget == 0:
+		budget = DefaultEntryCacheTotal
+	case budget < 0:
+		budget = 0
+	}
 	cache := pebble.NewCache(cacheSize)
 	defer cache.Unref()
 	start := time.Now()
@@ -129,15 +147,16 @@ func Open(dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("raftlog: open %s: %w", dir, err)
 	}
 	s := &Store{
-		db:         db,
-		log:        logger,
-		cacheLimit: limit,
-		writeOpts:  pebble.Sync,
-		groups:     make(map[string]*groupLog),
-		nextKey:    1,
-		reqs:       make(chan *request, maxBatchRequests),
-		done:       make(chan struct{}),
-		pend:       make(map[*groupLog]*pending),
+		db:          db,
+		log:         logger,
+		cacheLimit:  limit,
+		cacheBudget: budget,
+		writeOpts:   pebble.Sync,
+		groups:      make(map[string]*groupLog),
+		nextKey:     1,
+		reqs:        make(chan *request, maxBatchRequests),
+		done:        make(chan struct{}),
+		pend:        make(map[*groupLog]*pending),
 	}
 	if opts.NoSync {
 		s.writeOpts = pebble.NoSync
@@ -401,11 +420,12 @@ func (s *Store) Close() error {
 // Stats returns the store's counters.
 func (s *Store) Stats() Stats {
 	return Stats{
-		Saves:    s.saves.Load(),
-		Requests: s.requests.Load(),
-		Commits:  s.commits.Load(),
-		Syncs:    s.syncs.Load(),
-		Entries:  s.entries.Load(),
+		Saves:      s.saves.Load(),
+		Requests:   s.requests.Load(),
+		Commits:    s.commits.Load(),
+		Syncs:      s.syncs.Load(),
+		Entries:    s.entries.Load(),
+		CacheBytes: s.cacheGauge.Load(),
 	}
 }
 

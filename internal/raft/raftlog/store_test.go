@@ -352,3 +352,37 @@ func TestSnapshotAndCompactSurviveRestart(t *testing.T) {
 		t.Fatalf("conf state = %v", gotCS)
 	}
 }
+
+func TestCacheBudget(t *testing.T) {
+	s := mustOpen(t, t.TempDir(), Options{NoSync: true, EntryCacheBytes: 1000, EntryCacheTotal: 4000})
+	defer s.Close()
+	const groups = 20
+	for r := 0; r < 10; r++ {
+		for i := 0; i < groups; i++ {
+			var u [1]raft.Update
+			fillUpdate(&u[0], fmt.Sprintf("c%d", i), uint64(r*3+1), 3, 1)
+			if err := s.Save(u[:]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		st := s.Stats()
+		var sum int64
+		s.mu.Lock()
+		for _, g := range s.groups {
+			g.mu.RLock()
+			if g.cacheBytes > 1000 {
+				t.Errorf("group %s caches %d bytes", g.name, g.cacheBytes)
+			}
+			sum += int64(g.cacheBytes)
+			g.mu.RUnlock()
+		}
+		s.mu.Unlock()
+		if st.CacheBytes != sum || sum > 4000 || sum == 0 {
+			t.Fatalf("cache bytes %d, sum over groups %d, budget 4000", st.CacheBytes, sum)
+		}
+	}
+	for i := 0; i < groups; i++ {
+		gl, _ := s.Open(fmt.Sprintf("c%d", i))
+		checkLog(t, gl, fmt.Sprintf("c%d", i), 1, 30)
+	}
+}
