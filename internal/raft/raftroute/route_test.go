@@ -62,15 +62,16 @@ func (s *counter) len() int {
 
 // routeCluster is 3 natsnet servers with a raft host each.
 type routeCluster struct {
-	t     *testing.T
+	t     testing.TB
 	c     *testcluster.Cluster
 	trs   []*raftroute.Transport
 	hosts []*raft.Host
 	ids   []string
 	sms   []map[string]*counter
+	cfgs  []raft.Config
 }
 
-func newRouteCluster(t *testing.T, n int, cfg func(*raft.Config)) *routeCluster {
+func newRouteCluster(t testing.TB, n int, cfg func(*raft.Config)) *routeCluster {
 	rc := &routeCluster{t: t, trs: make([]*raftroute.Transport, n), sms: make([]map[string]*counter, n)}
 	rc.c = testcluster.New(t, n, testcluster.Config{Setup: func(i int, m *route.Manager) {
 		rc.trs[i] = raftroute.New(m)
@@ -96,6 +97,7 @@ func newRouteCluster(t *testing.T, n int, cfg func(*raft.Config)) *routeCluster 
 		h.Start()
 		t.Cleanup(h.Stop)
 		rc.hosts = append(rc.hosts, h)
+		rc.cfgs = append(rc.cfgs, c)
 		rc.sms[i] = make(map[string]*counter)
 	}
 	return rc
@@ -368,5 +370,61 @@ func TestRouteFailover(t *testing.T) {
 			l = 2
 		}
 		rc.propose(l, name, 1)
+	}
+}
+
+// restartHost stops host i and starts a new one on the same store and
+// route, reopening every stored group.
+func (rc *routeCluster) restartHost(i int, servers []string) {
+	rc.t.Helper()
+	rc.hosts[i].Stop()
+	h, err := raft.NewHost(rc.cfgs[i])
+	if err != nil {
+		rc.t.Fatal(err)
+	}
+	rc.t.Cleanup(h.Stop)
+	ids, err := h.StoredGroups()
+	if err != nil {
+		rc.t.Fatal(err)
+	}
+	for _, id := range ids {
+		sm := &counter{}
+		if _, err := h.CreateGroup(id, servers, sm); err != nil {
+			rc.t.Fatal(err)
+		}
+		rc.sms[i][id] = sm
+	}
+	h.Start()
+	rc.hosts[i] = h
+}
+
+func TestRouteHostRestart(t *testing.T) {
+	rc := newRouteCluster(t, 3, func(c *raft.Config) {
+		c.SnapshotEntries = 30
+		c.SnapshotTail = 5
+	})
+	rc.create("g", 0, 1, 2)
+	l := rc.waitLeader("g", 0, 1, 2)
+	rc.propose(l, "g", 50)
+	rc.waitApplied("g", 50, 0, 1, 2)
+
+	f := (l + 1) % 3
+	rc.hosts[f].Stop()
+	rc.propose(l, "g", 50)
+	rc.restartHost(f, rc.ids)
+	rc.waitApplied("g", 100, 0, 1, 2)
+	if got := rc.sms[f]["g"].len(); got != 100 {
+		t.Fatalf("restarted follower has %d entries, want 100", got)
+	}
+
+	// Restart the leader's host while its route stays up.
+	rc.restartHost(l, rc.ids)
+	nl := rc.waitLeader("g", 0, 1, 2)
+	rc.propose(nl, "g", 10)
+	rc.waitApplied("g", 110, 0, 1, 2)
+	for i := range 3 {
+		if got := rc.sms[i]["g"].len(); got != 110 {
+			t.Fatalf("server %d has %d entries, want 110", i, got)
+		}
 	}
 }
