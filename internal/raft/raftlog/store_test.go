@@ -386,3 +386,77 @@ func TestCacheBudget(t *testing.T) {
 		checkLog(t, gl, fmt.Sprintf("c%d", i), 1, 30)
 	}
 }
+
+// TestReadsDuringRewrites reads a group from pebble while another
+// goroutine truncates, snapshots and compacts it: a read may find its
+// range compacted or gone, never inconsistent.
+func TestReadsDuringRewrites(t *testing.T) {
+	s := mustOpen(t, t.TempDir(), Options{NoSync: true, EntryCacheBytes: -1})
+	defer s.Close()
+	gl, _ := s.Open("g")
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			fi, _ := gl.FirstIndex()
+			li, _ := gl.LastIndex()
+			ents, err := gl.Entries(fi, li+1, 1<<20)
+			if errors.Is(err, etcdraft.ErrCompacted) || errors.Is(err, etcdraft.ErrUnavailable) {
+				continue
+			}
+			if err != nil {
+				t.Errorf("Entries(%d, %d): %v", fi, li+1, err)
+				return
+			}
+			for k, e := range ents {
+				if e.GetIndex() != fi+uint64(k) {
+					t.Errorf("Entries(%d, %d)[%d] has index %d", fi, li+1, k, e.GetIndex())
+					return
+				}
+			}
+			if _, err := gl.Term(li); err != nil && !errors.Is(err, etcdraft.ErrCompacted) && !errors.Is(err, etcdraft.ErrUnavailable) {
+				t.Errorf("Term(%d): %v", li, err)
+				return
+			}
+		}
+	}()
+	last := uint64(0)
+	for round := uint64(1); round <= 150; round++ {
+		var u [1]raft.Update
+		start := last + 1
+		if round%3 == 0 && last > 3 {
+			start = last - 2 // conflicting append
+		}
+		fillUpdate(&u[0], "g", start, 5, round)
+		if err := s.Save(u[:]); err != nil {
+			t.Fatal(err)
+		}
+		last = start + 4
+		if round%4 == 0 {
+			if _, err := gl.CreateSnapshot(last-1, nil, nil); err != nil {
+				t.Fatal(err)
+			}
+			if err := gl.Compact(last - 2); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if round%25 == 0 {
+			var u [1]raft.Update
+			u[0].Group = "g"
+			u[0].Snapshot.Metadata = &raftpb.SnapshotMetadata{Index: new(last + 10), Term: new(round)}
+			if err := s.Save(u[:]); err != nil {
+				t.Fatal(err)
+			}
+			last += 10
+		}
+	}
+	close(stop)
+	wg.Wait()
+}
