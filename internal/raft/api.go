@@ -3,7 +3,6 @@ package raft
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -11,10 +10,6 @@ import (
 	etcdraft "go.etcd.io/raft/v3"
 	"go.etcd.io/raft/v3/raftpb"
 )
-
-// ErrAmbiguous: the proposal may or may not have been applied (a snapshot
-// from the leader replaced the log that held it).
-var ErrAmbiguous = errors.New("raft: proposal outcome unknown")
 
 // Proposal is a proposal in flight. Done is closed once it is applied on
 // this server or failed.

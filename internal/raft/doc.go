@@ -2,6 +2,20 @@
 // with a small fixed set of goroutines, one durable log for all groups
 // (LogStore) and one transport for all groups (Transport).
 //
+// # API
+//
+// NewHost(Config) binds a Host to its Transport; CreateGroup (a new group
+// with its members, or a group found in the store) and JoinGroup (a server
+// being added with AddPeer) open groups with their StateMachine; Start
+// runs the goroutines. A *Group offers Propose (returns once the entry is
+// committed and applied here, with the state machine's result),
+// ReadIndex (linearizable reads, on any replica), AddPeer and RemovePeer,
+// TransferLeadership and StepDown, Status (for monitoring: leader, term,
+// commit, applied, and per peer match, next, lag and activity), Leader,
+// Current and Healthy. Host.Stats has the host's counters.
+// Host.RemoveGroup deletes a group's state. Tests drive a host with
+// Config.Manual, Tick and Process (see raftsim).
+//
 // # Goroutines
 //
 // A Host runs Config.Workers worker goroutines and one ticker; nothing
@@ -74,12 +88,21 @@
 // and every follower in replicate state with its log matched up to the
 // last index and its server reachable, it stops ticking and sends each
 // follower a quiesce record (a heartbeat carrying the commit index). A
-// follower that is caught up to that commit index stops ticking too. Any
-// message except a heartbeat response wakes a group, as do proposals,
-// reads, operations, and peer events (PeerUp wakes every group so leaders
-// catch up a returning server; PeerDown wakes them so leaders notice lost
-// quorum and followers fail over). A follower that missed the quiesce
-// record keeps ticking and eventually pre-votes, which wakes the leader.
+// follower that is caught up to that commit index stops ticking too. The
+// ticker then skips the group: 10,000 quiesced groups cost one atomic
+// load each per tick. Any message except a heartbeat response wakes a
+// group, as do proposals, reads, operations, and peer events for a server
+// holding one of its replicas (PeerUp, so leaders catch up a returning
+// server; PeerDown, so leaders notice lost quorum and followers fail
+// over). A follower that missed the quiesce record keeps ticking and
+// eventually pre-votes, which wakes the leader.
+//
+// Quiesced followers hear no heartbeats, so they rely on the host to tell
+// them their leader is gone. Besides the transport's PeerDown (route
+// drops), each host sends every server it knows one small beat frame per
+// tick, whatever the number of groups (coalesced liveness), and treats a
+// server silent for three election timeouts as down until it hears from
+// it again: a hung host whose route stays up is noticed in about 1.5 s.
 //
 // # Snapshots on the wire
 //

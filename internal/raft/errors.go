@@ -27,6 +27,9 @@ var (
 	ErrConfChangePending = errors.New("raft: a membership change is already in progress")
 	// ErrUnknownPeer: the server is not a member of the group.
 	ErrUnknownPeer = errors.New("raft: unknown peer")
+	// ErrAmbiguous: the proposal may or may not have been applied (a
+	// snapshot from the leader replaced the log that held it).
+	ErrAmbiguous = errors.New("raft: proposal outcome unknown")
 	// ErrNoLeader: the group has no known leader right now.
 	ErrNoLeader = errors.New("raft: no known leader")
 )

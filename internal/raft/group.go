@@ -256,9 +256,15 @@ func (g *Group) deliver(from string, m *raftpb.Message, quiesce bool) {
 	g.h.sched.enqueue(g)
 }
 
-// do queues fn to run on the worker with the group held.
+// do queues fn to run on the worker with the group held, waking the
+// group.
 func (g *Group) do(fn func()) bool {
 	g.wake()
+	return g.queue(fn)
+}
+
+// queue queues fn like do without waking the group.
+func (g *Group) queue(fn func()) bool {
 	g.in.Lock()
 	if g.in.stopped {
 		g.in.Unlock()

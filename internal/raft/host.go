@@ -210,7 +210,9 @@ func (h *Host) openGroup(id string, servers []string, sm StateMachine, join bool
 		return nil, err
 	}
 	h.groups[id] = g
-	h.list = append(slices.Clone(h.list), g)
+	// Appending never disturbs the prefix a concurrent Tick iterates;
+	// RemoveGroup copies instead.
+	h.list = append(h.list, g)
 	g.publish()
 	h.sched.enqueue(g)
 	return g, nil
@@ -347,7 +349,11 @@ func (h *Host) PeerUp(server string) {
 	list := h.list
 	h.mu.Unlock()
 	for _, g := range list {
-		g.do(func() {})
+		g.queue(func() {
+			if g.rn != nil && g.peers.idOf(server) != 0 {
+				g.wake()
+			}
+		})
 	}
 }
 
@@ -362,7 +368,7 @@ func (h *Host) PeerDown(server string) {
 	h.mu.Unlock()
 	h.snaps.peerDown(server)
 	for _, g := range list {
-		g.do(func() { g.peerDown(server) })
+		g.queue(func() { g.peerDown(server) })
 	}
 }
 
@@ -375,6 +381,7 @@ func (g *Group) peerDown(server string) {
 	if id == 0 {
 		return
 	}
+	g.wake()
 	if g.role == etcdraft.StateLeader {
 		g.rn.ReportUnreachable(id)
 		return
