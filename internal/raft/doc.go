@@ -79,7 +79,14 @@
 // and the first reachable voter by server id campaigns immediately, so a
 // group fails over within a few round trips of the route drop instead of
 // an election timeout. The other followers do not campaign, which would
-// split the vote.
+// split the vote. A new group's first member (replica id 1) campaigns as
+// soon as it is created, for the same reason.
+//
+// A group holds at most one unprocessed tick: when the workers fall
+// behind (thousands of groups electing at once, a slow disk), raft time
+// slows down for all groups alike, rather than followers counting
+// election timeouts that the leaders' delayed heartbeats could not
+// prevent, which would feed an election storm.
 //
 // # Quiescence
 //

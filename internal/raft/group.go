@@ -162,6 +162,14 @@ func (g *Group) bootstrap(servers []string) error {
 	g.rn = rn
 	g.confState = &raftpb.ConfState{}
 	g.metaDirty = true
+	if g.self == 1 {
+		// The first member campaigns at once: a new group elects without
+		// waiting for an election timeout, and thousands of groups created
+		// together do not all time out and split their votes.
+		if err := rn.Campaign(); err != nil {
+			return fmt.Errorf("raft: group %s: campaign: %w", g.id, err)
+		}
+	}
 	return nil
 }
 
@@ -276,9 +284,18 @@ func (g *Group) queue(fn func()) bool {
 	return true
 }
 
+// tick gives the group a tick to process. A group holds at most one
+// unprocessed tick: when the workers fall behind, raft time slows down for
+// every group alike instead of followers seeing election timeouts the
+// leaders' delayed heartbeats could not prevent (an election storm would
+// only add load).
 func (g *Group) tick() {
 	g.in.Lock()
-	g.in.ticks++
+	if g.in.ticks > 0 {
+		g.in.Unlock()
+		return
+	}
+	g.in.ticks = 1
 	g.in.Unlock()
 	g.h.sched.enqueue(g)
 }

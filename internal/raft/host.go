@@ -31,6 +31,7 @@ type Host struct {
 
 	mu      sync.RWMutex
 	groups  map[string]*Group     // guarded by mu
+	opening map[string]bool       // ids being opened; guarded by mu
 	list    []*Group              // the groups, for the ticker; guarded by mu
 	down    map[string]bool       // servers whose connection is down; guarded by mu
 	peers   map[string]*peerState // servers that get beats; guarded by mu
@@ -49,7 +50,7 @@ func NewHost(cfg Config) (*Host, error) {
 	}
 	cfg.setDefaults()
 	h := &Host{cfg: cfg, log: cfg.Logger.With("server", cfg.ServerID), store: cfg.Store, tr: cfg.Transport,
-		clock: cfg.Clock, sched: newScheduler(), groups: make(map[string]*Group), down: make(map[string]bool),
+		clock: cfg.Clock, sched: newScheduler(), groups: make(map[string]*Group), opening: make(map[string]bool), down: make(map[string]bool),
 		peers: make(map[string]*peerState), quit: make(chan struct{})}
 	h.raftLog = &raftLogger{l: h.log}
 	h.snaps = newSnapXfer(h)
@@ -190,11 +191,20 @@ func (h *Host) JoinGroup(id string, sm StateMachine) (*Group, error) {
 }
 
 func (h *Host) openGroup(id string, servers []string, sm StateMachine, join bool) (*Group, error) {
+	// The store may sync to open a group: reserve the id and open it
+	// without holding h.mu, which delivery and the ticker need.
 	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.groups[id] != nil {
+	if h.groups[id] != nil || h.opening[id] {
+		h.mu.Unlock()
 		return nil, fmt.Errorf("raft: group %s: %w", id, ErrGroupExists)
 	}
+	h.opening[id] = true
+	h.mu.Unlock()
+	defer func() {
+		h.mu.Lock()
+		delete(h.opening, id)
+		h.mu.Unlock()
+	}()
 	gl, err := h.store.Open(id)
 	if err != nil {
 		return nil, fmt.Errorf("raft: group %s: open log: %w", id, err)
@@ -209,10 +219,12 @@ func (h *Host) openGroup(id string, servers []string, sm StateMachine, join bool
 	if err != nil {
 		return nil, err
 	}
+	h.mu.Lock()
 	h.groups[id] = g
 	// Appending never disturbs the prefix a concurrent Tick iterates;
 	// RemoveGroup copies instead.
 	h.list = append(h.list, g)
+	h.mu.Unlock()
 	g.publish()
 	h.sched.enqueue(g)
 	return g, nil

@@ -12,8 +12,11 @@ import (
 )
 
 var (
-	long      = flag.Bool("raft.long", false, "run the long raft tests (10,000 idle groups)")
-	noQuiesce = flag.Bool("raft.noquiesce", false, "measure idle groups with quiescence off (for comparison)")
+	memStore   = flag.Bool("raft.memstore", false, "use the in-memory store instead of raftlog in the route tests")
+	long       = flag.Bool("raft.long", false, "run the long raft tests (10,000 idle groups)")
+	idleGroups = flag.Int("raft.idlegroups", 0, "number of groups of TestIdleGroupsCPU (default 300, 10,000 with -raft.long)")
+	idleWait   = flag.Duration("raft.idlewait", 120*time.Second, "how long TestIdleGroupsCPU waits for quiescence")
+	noQuiesce  = flag.Bool("raft.noquiesce", false, "measure idle groups with quiescence off (for comparison)")
 )
 
 func cpuTime(t *testing.T) time.Duration {
@@ -33,12 +36,24 @@ func TestIdleGroupsCPU(t *testing.T) {
 	if *long {
 		groups, measure = 10000, 5*time.Second
 	}
+	if *idleGroups > 0 {
+		groups = *idleGroups
+	}
 	rc := newRouteCluster(t, 3, func(c *raft.Config) { c.DisableQuiesce = *noQuiesce })
 	start := time.Now()
 	for k := range groups {
 		rc.create(fmt.Sprintf("idle-%d", k), 0, 1, 2)
 	}
-	testcluster.WaitFor(t, 120*time.Second, "every group quiesced", func() bool {
+	t.Logf("%d groups created in %v", groups, time.Since(start))
+	last := time.Now()
+	testcluster.WaitFor(t, *idleWait, "every group quiesced", func() bool {
+		if time.Since(last) > 5*time.Second {
+			last = time.Now()
+			for i, h := range rc.hosts {
+				st := h.Stats()
+				t.Logf("server %d: quiesced %d leaderships %d saves %d updates %d msgs %d/%d pending %d", i, st.Quiesced, st.Leaderships, st.Saves, st.SavedUpdates, st.MsgsSent, st.MsgsReceived, h.Pending())
+			}
+		}
 		if *noQuiesce {
 			n := 0
 			for _, h := range rc.hosts {

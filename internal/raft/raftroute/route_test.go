@@ -13,6 +13,7 @@ import (
 	"github.com/natsnet/natsnet/internal/raft"
 	"github.com/natsnet/natsnet/internal/raft/raftlog"
 	"github.com/natsnet/natsnet/internal/raft/raftroute"
+	"github.com/natsnet/natsnet/internal/raft/raftsim"
 	"github.com/natsnet/natsnet/internal/route"
 	"github.com/natsnet/natsnet/internal/testcluster"
 )
@@ -80,12 +81,17 @@ func newRouteCluster(t testing.TB, n int, cfg func(*raft.Config)) *routeCluster 
 		id := rc.c.Server(i).ID()
 		rc.ids = append(rc.ids, id)
 		quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-		// The durable pebble store, in a temporary directory.
-		store, err := raftlog.Open(t.TempDir(), raftlog.Options{Logger: quiet})
-		if err != nil {
-			t.Fatal(err)
+		// The durable pebble store, in a temporary directory, unless
+		// -raft.memstore.
+		var store raft.LogStore = raftsim.NewMemStore()
+		if !*memStore {
+			rl, err := raftlog.Open(t.TempDir(), raftlog.Options{Logger: quiet})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = rl.Close() })
+			store = rl
 		}
-		t.Cleanup(func() { _ = store.Close() })
 		c := raft.Config{ServerID: id, Store: store, Transport: rc.trs[i], Logger: quiet}
 		if cfg != nil {
 			cfg(&c)
