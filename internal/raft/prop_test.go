@@ -71,10 +71,12 @@ func (c *propCluster) check(t *rapid.T) {
 	}
 }
 
-var totalAcked atomic.Int64
+var totalAcked, totalSnaps atomic.Int64
 
 func TestPropertySafety(t *testing.T) {
-	defer func() { t.Logf("acknowledged proposals over all runs: %d", totalAcked.Load()) }()
+	defer func() {
+		t.Logf("over all runs: %d acknowledged proposals, %d snapshots installed from leaders", totalAcked.Load(), totalSnaps.Load())
+	}()
 	rapid.Check(t, func(rt *rapid.T) {
 		seed := rapid.Uint64().Draw(rt, "seed")
 		snapEvery := rapid.SampledFrom([]uint64{4, 16, 1 << 30}).Draw(rt, "snapEvery")
@@ -197,6 +199,9 @@ func TestPropertySafety(t *testing.T) {
 			fmt.Printf("proposals %d, acknowledged %d, leader terms %d\n", len(c.props), acked, len(c.leaders))
 		}
 		totalAcked.Add(int64(acked))
+		for _, nd := range c.nodes {
+			totalSnaps.Add(int64(nd.host.Stats().SnapshotsReceived))
+		}
 		live := make(map[*raft.Host]bool)
 		for _, nd := range c.nodes {
 			live[nd.host] = true

@@ -89,8 +89,19 @@ func TestSimQuiesce(t *testing.T) {
 	if d := c.nodes[0].host.Stats().MsgsSent - sent; d != 0 {
 		t.Fatalf("quiesced groups sent %d raft messages in 100 ticks", d)
 	}
-	// A proposal wakes the group, commits, and it quiesces again.
+	// A read on a quiesced follower wakes the group and completes.
 	l := c.leader("g3")
+	r := c.group((l+1)%3, "g3").ReadIndexAsync()
+	c.step()
+	select {
+	case <-r.Done():
+		if err := r.Err(); err != nil {
+			t.Fatalf("read index on a quiesced follower: %v", err)
+		}
+	default:
+		t.Fatal("read index on a quiesced follower did not complete")
+	}
+	// A proposal wakes the group, commits, and it quiesces again.
 	p := c.group(l, "g3").ProposeAsync([]byte("x"))
 	c.step()
 	if _, _, err := p.Result(); err != nil {
