@@ -14,26 +14,17 @@
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO_ROOT=$(cd "$BENCH_DIR/.." && pwd)
-TOOLS_DIR=${TOOLS_DIR:-$BENCH_DIR/.tools}
-OUT_DIR=${OUT_DIR:-$BENCH_DIR/out}
-PREBUILT_DIR=${PREBUILT_DIR:-/tmp/tools/bin}
 MSGS=${MSGS:-1000000}
 MSG_SIZE=${MSG_SIZE:-128}
 REPEAT=${REPEAT:-3}            # restarts timed per server
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-900}
-NATS_CLI=${NATS_CLI:-}
-REF_BIN=${REF_BIN:-}
-NATSNET_BIN=${NATSNET_BIN:-}
-
-unset NATS_URL NATS_CONTEXT NATS_USER NATS_PASSWORD NATS_TOKEN NATS_CREDS || true
+# shellcheck source=bench/lib.sh
+. "$BENCH_DIR/lib.sh"
 
 STAMP=$(date +%Y%m%d-%H%M%S)
 RUN_DIR=$OUT_DIR/filestore-$STAMP
 DATA_DIR=$(mktemp -d "${TMPDIR:-/tmp}/natsnet-filestore.XXXXXX")
-mkdir -p "$RUN_DIR" "$TOOLS_DIR"
-log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
+mkdir -p "$RUN_DIR"
 
 PID=
 cleanup() {
@@ -43,26 +34,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-pick_tool() {  # pick_tool NAME VERSION-CHECK-STRING PKG
-    local name=$1 want=$2 pkg=$3
-    if [[ -x $PREBUILT_DIR/$name ]] && "$PREBUILT_DIR/$name" --version 2>&1 | grep -q -- "$want"; then
-        echo "$PREBUILT_DIR/$name"; return
-    fi
-    if [[ ! -x $TOOLS_DIR/$name ]]; then
-        log "building $name with go install"
-        GOBIN=$TOOLS_DIR GOWORK=off CGO_ENABLED=0 go install "$pkg" >&2 || die "go install $pkg failed"
-    fi
-    echo "$TOOLS_DIR/$name"
-}
-[[ -n $NATS_CLI ]] || NATS_CLI=$(pick_tool nats v0.5.0 github.com/nats-io/natscli/nats@v0.5.0)
-[[ -n $REF_BIN ]] || REF_BIN=$(pick_tool nats-server v2.15.2 github.com/nats-io/nats-server/v2@v2.15.2)
-if [[ -z $NATSNET_BIN ]]; then
-    log "building natsnet"
-    (cd "$REPO_ROOT" && go build -o "$TOOLS_DIR/natsnet" ./cmd/natsnet) || die "go build ./cmd/natsnet failed"
-    NATSNET_BIN=$TOOLS_DIR/natsnet
-fi
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+pick_tools
 now_ms() { date +%s%3N; }
 
 # start IMPL TAG: start IMPL on its data directory; sets PID and URL.

@@ -133,6 +133,15 @@ func (fs *FileStore) SubjectForSeq(seq uint64) (string, error) {
 	return fs.mu.subjectForSeq(seq)
 }
 
+// NextSeqWithHeader returns the sequence of the first message at or after
+// start that has a header, from the index alone: a restart refills the
+// duplicate window from those without reading the others.
+func (fs *FileStore) NextSeqWithHeader(start uint64) (uint64, bool) {
+	fs.mu.RLock()
+	defer fs.mu.RUnlock()
+	return fs.mu.nextWithHeader(start)
+}
+
 // LoadNextMsg implements Store.
 func (fs *FileStore) LoadNextMsg(filter string, start uint64, sm *StoreMsg) (*StoreMsg, error) {
 	m := newMatcher(filter)

@@ -132,6 +132,8 @@ type fileExt struct {
 
 func (e fileExt) payloadLen() int { return int(e.plen) }
 
+func (e fileExt) hasHeader() bool { return e.hdr }
+
 func (e fileExt) accounted(subjLen int) uint64 {
 	n := uint64(subjLen) + uint64(e.plen) + fileMsgOverhead
 	if e.hdr {

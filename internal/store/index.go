@@ -27,6 +27,8 @@ type entry[E extension] struct {
 type extension interface {
 	// payloadLen is len(header)+len(data) of the message.
 	payloadLen() int
+	// hasHeader reports whether the message has a header.
+	hasHeader() bool
 	// accounted is the message's accounted size given its subject length
 	// (MsgSize for the memory store, FileMsgSize for the file store).
 	accounted(subjLen int) uint64

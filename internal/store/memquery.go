@@ -33,6 +33,14 @@ func (s *MemStore) SubjectForSeq(seq uint64) (string, error) {
 	return s.mu.subjectForSeq(seq)
 }
 
+// NextSeqWithHeader returns the sequence of the first message at or after
+// start that has a header.
+func (s *MemStore) NextSeqWithHeader(start uint64) (uint64, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.mu.nextWithHeader(start)
+}
+
 // LoadNextMsg implements Store.
 func (s *MemStore) LoadNextMsg(filter string, start uint64, sm *StoreMsg) (*StoreMsg, error) {
 	m := newMatcher(filter)

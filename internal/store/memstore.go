@@ -37,6 +37,8 @@ type memExt struct {
 
 func (e memExt) payloadLen() int { return len(e.buf) }
 
+func (e memExt) hasHeader() bool { return e.hlen > 0 }
+
 func (e memExt) accounted(subjLen int) uint64 { return uint64(subjLen+len(e.buf)) + 16 }
 
 func (memExt) sizeOf(subj string, hdr, data []byte) uint64 { return MsgSize(subj, hdr, data) }

@@ -24,6 +24,20 @@ func (x *streamIndex[E]) seqPos(seq uint64) (pos, error) {
 	}
 }
 
+// nextWithHeader returns the sequence of the first message at or after
+// start that has a header.
+func (x *streamIndex[E]) nextWithHeader(start uint64) (uint64, bool) {
+	if x.closed {
+		return 0, false
+	}
+	for p := x.index.lowerBound(start); !x.index.end(p); p = x.index.next(p) {
+		if x.index.val(p).ext.hasHeader() {
+			return x.index.key(p), true
+		}
+	}
+	return 0, false
+}
+
 // subjectForSeq implements Store.SubjectForSeq.
 func (x *streamIndex[E]) subjectForSeq(seq uint64) (string, error) {
 	p, err := x.seqPos(seq)
