@@ -99,6 +99,9 @@ type fblock struct {
 	size    int64  // logical length, including buf
 	flushed int64  // bytes written to f
 	buf     []byte // bytes [flushed, size), not yet written (write block only)
+	// zeroed is the end of the zero-filled region of the file ahead of
+	// flushed (see fileprealloc.go); 0 when there is none.
+	zeroed int64
 
 	live      int   // messages of this block in the index
 	liveBytes int64 // their record bytes

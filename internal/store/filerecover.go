@@ -159,8 +159,9 @@ func (fs *FileStore) replayBlockLocked(b *fblock, h blockHeader, isLast bool, rp
 		b.flags = h.flags
 		fs.mu.last, fs.mu.lastTS = h.last, h.lastTS
 		rp.pristine = h.flags&hdrPristine != 0
-	} else if isLast && len(data) <= blockHeaderSize {
-		rp.lost.Trimmed += uint64(len(data)) // a torn block creation
+	} else if isLast && (len(data) <= blockHeaderSize || allZero(data)) {
+		rp.lost.Trimmed += uint64(min(len(data), blockHeaderSize)) // a torn block creation
+		data = data[:0]
 	} else {
 		fs.damagedLocked(rp, uint64(min(len(data), blockHeaderSize)))
 	}
@@ -174,6 +175,12 @@ func (fs *FileStore) replayBlockLocked(b *fblock, h blockHeader, isLast bool, rp
 			}
 			off += recFrame + len(body)
 			continue
+		}
+		if isLast && allZero(data[off:]) {
+			// The preallocated tail after the last record (a crash
+			// before the block was trimmed): no record was there.
+			data = data[:off]
+			break
 		}
 		next := -1
 		for p := off + 1; p+recFrame+9 <= len(data); p++ {

@@ -106,13 +106,15 @@ type FileStore struct {
 		dirDirty  bool
 		dels      []uint64 // removals of the current operation, to log
 		replaying bool     // recovery: removals are not logged
-		compactQ  []*fblock
-		compactOn bool
-		noCompact bool   // tests: leave queued blocks alone
-		rec       []byte // record scratch
-		zbuf      []byte // compression scratch: input
-		zout      []byte // compression scratch: output
-		lost      *LostData
+		// noPrealloc is set once zero-filling a block failed.
+		noPrealloc bool
+		compactQ   []*fblock
+		compactOn  bool
+		noCompact  bool   // tests: leave queued blocks alone
+		rec        []byte // record scratch
+		zbuf       []byte // compression scratch: input
+		zout       []byte // compression scratch: output
+		lost       *LostData
 	}
 }
 
@@ -452,6 +454,9 @@ func (fs *FileStore) Stop() error {
 		return ErrStoreClosed
 	}
 	_, err := fs.commitLocked(false)
+	if w := fs.writeBlockLocked(); w != nil && err == nil {
+		err = fs.trimPreallocLocked(w)
+	}
 	if serr := fs.syncLocked(); err == nil {
 		err = serr
 	}

@@ -64,6 +64,9 @@ func (fs *FileStore) newBlockLocked(flags uint8) (*fblock, error) {
 		if err := fs.flushLocked(); err != nil {
 			return nil, err
 		}
+		if err := fs.trimPreallocLocked(w); err != nil {
+			return nil, err
+		}
 		if w.needSync {
 			if err := ignoreClosed(w.f.Sync()); err != nil {
 				return nil, fs.failLocked(ioErr("fsync "+w.path, err))
@@ -102,6 +105,7 @@ func (fs *FileStore) flushLocked() error {
 	if w == nil || len(w.buf) == 0 {
 		return nil
 	}
+	fs.preallocLocked(w, w.flushed+int64(len(w.buf)))
 	if _, err := w.f.WriteAt(w.buf, w.flushed); err != nil {
 		w.f.Truncate(w.flushed) // best effort: leave no torn record behind
 		return fs.failLocked(ioErr("write "+w.path, err))
