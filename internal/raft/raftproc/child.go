@@ -13,6 +13,7 @@ package raftproc
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -351,7 +352,9 @@ func (c *child) bench(msg *nats.Msg) {
 	start := time.Now()
 	for range req.Inflight {
 		wg.Go(func() {
+			// Random bytes, so that compression does not flatter the log.
 			data := make([]byte, req.Size)
+			_, _ = rand.Read(data)
 			for k := range next {
 				binary.BigEndian.PutUint64(data, req.FirstID+uint64(k))
 				t0 := time.Now()

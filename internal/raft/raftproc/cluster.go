@@ -403,22 +403,26 @@ func (c *Cluster) Propose(ctx context.Context, i int, data []byte) ProposeResult
 	}
 }
 
-// DirBytes is the disk usage (allocated blocks) of the files under dir.
-func DirBytes(dir string) (int64, error) {
-	var total int64
-	err := filepath.Walk(dir, func(_ string, fi os.FileInfo, err error) error {
+// DirBytes is the disk usage of the files under dir: the blocks
+// allocated (as du reports), and the sum of their sizes.
+func DirBytes(dir string) (allocated, apparent int64, err error) {
+	err = filepath.Walk(dir, func(_ string, fi os.FileInfo, err error) error {
 		if err != nil {
 			return err
 		}
-		if st, ok := fi.Sys().(*syscall.Stat_t); ok && !fi.IsDir() {
-			total += st.Blocks * 512
+		if fi.IsDir() {
+			return nil
+		}
+		apparent += fi.Size()
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+			allocated += st.Blocks * 512
 		}
 		return nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("raftproc: du %s: %w", dir, err)
+		return 0, 0, fmt.Errorf("raftproc: du %s: %w", dir, err)
 	}
-	return total, nil
+	return allocated, apparent, nil
 }
 
 // CPUTime is the user+system CPU time of process pid, from
