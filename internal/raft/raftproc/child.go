@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -274,8 +275,16 @@ func runChild(cfg ChildConfig) error {
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, os.Interrupt)
+	orphaned := make(chan struct{})
+	go func() {
+		// The parent holds our stdin open; EOF means it is gone.
+		_, _ = io.Copy(io.Discard, os.Stdin)
+		close(orphaned)
+	}()
 	select {
 	case <-sig:
+	case <-orphaned:
+		log.Warn("parent gone, exiting")
 	case <-hostFailed(host):
 		log.Error("raft host failed", "err", host.Err())
 	}

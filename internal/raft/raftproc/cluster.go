@@ -161,6 +161,12 @@ func (c *Cluster) Start(i int) error {
 	cmd := exec.Command(c.opts.Binary, c.opts.Args...)
 	cmd.Env = append(os.Environ(), EnvChild+"="+string(env))
 	cmd.Stdout, cmd.Stderr = logf, logf
+	// The child exits when its stdin closes: when this process dies
+	// without stopping it (a test timeout, a crash).
+	if _, err := cmd.StdinPipe(); err != nil {
+		_ = logf.Close()
+		return fmt.Errorf("raftproc: start server %d: %w", i, err)
+	}
 	if err := cmd.Start(); err != nil {
 		_ = logf.Close()
 		return fmt.Errorf("raftproc: start server %d: %w", i, err)
@@ -246,19 +252,25 @@ func (c *Cluster) signal(i int, sig syscall.Signal) error {
 	}
 }
 
-// Close stops every server and closes the connections.
+// Close stops every server (all at once) and closes the connections.
 func (c *Cluster) Close() {
+	var wg sync.WaitGroup
 	for i, nd := range c.nodes {
-		if err := c.Stop(i); err != nil {
-			c.log.Warn("stop", "server", nd.Name, "err", err)
-		}
-		nd.mu.Lock()
-		if nd.nc != nil {
-			nd.nc.Close()
-			nd.nc = nil
-		}
-		nd.mu.Unlock()
+		wg.Go(func() {
+			t0 := time.Now()
+			if err := c.Stop(i); err != nil {
+				c.log.Warn("stop", "server", nd.Name, "err", err)
+			}
+			c.log.Debug("server stopped", "server", nd.Name, "took", time.Since(t0))
+			nd.mu.Lock()
+			if nd.nc != nil {
+				nd.nc.Close()
+				nd.nc = nil
+			}
+			nd.mu.Unlock()
+		})
 	}
+	wg.Wait()
 }
 
 func (c *Cluster) conn(i int) *nats.Conn {
