@@ -160,6 +160,12 @@ func TestCrashSIGKILL(t *testing.T) {
 	}
 	t.Logf("%d entries applied on every replica in the same order (%d acknowledged, %d more that were not acknowledged); total %v",
 		len(ids), len(acked), len(ids)-len(acked), time.Since(start).Round(time.Millisecond))
+	for i := range c.N() {
+		if st, err := c.Stats(i); err == nil {
+			t.Logf("server %d since its last start: %d snapshots taken, %d received from the leader, %d restored, %d leader changes",
+				i, st.Host.SnapshotsTaken, st.Host.SnapshotsReceived, st.Host.SnapshotsRestored, st.Host.LeaderChanges)
+		}
+	}
 	if len(failovers) == 0 {
 		t.Error("no failover measured")
 	}
