@@ -79,8 +79,13 @@
 // and the first reachable voter by server id campaigns immediately, so a
 // group fails over within a few round trips of the route drop instead of
 // an election timeout. The other followers do not campaign, which would
-// split the vote. A new group's first member (replica id 1) campaigns as
-// soon as it is created, for the same reason.
+// split the vote. Another follower may handle its own PeerDown only after
+// the campaigner's pre-vote reaches it, and ignore the pre-vote while still
+// in the old leader's lease; so the campaigner tries again two ticks later
+// if no leader has emerged, rather than waiting for its election timeout.
+// A new group's first member (replica id 1) campaigns as soon as it is
+// created, so that a new group does not wait for an election timeout
+// either.
 //
 // A group holds at most one unprocessed tick: when the workers fall
 // behind (thousands of groups electing at once, a slow disk), raft time

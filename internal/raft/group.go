@@ -83,6 +83,10 @@ type Group struct {
 	quiesceReq  *raftpb.Message // a leader's request to quiesce, checked after processing
 	transferTo  uint64
 	sinceSnapAt time.Time
+	// recampaign counts down the ticks until a fast election started on
+	// PeerDown is tried again if it has not produced a leader (0: none
+	// pending).
+	recampaign int
 }
 
 // inMsg is an inbound message and the server it came from.

@@ -384,6 +384,10 @@ func (h *Host) PeerDown(server string) {
 	}
 }
 
+// fastRecampaignTicks is how many ticks after a fast election its
+// campaigner tries again when no leader has emerged.
+const fastRecampaignTicks = 2
+
 // peerDown reacts to the loss of the route to server. worker only.
 func (g *Group) peerDown(server string) {
 	if g.rn == nil {
@@ -418,5 +422,9 @@ func (g *Group) peerDown(server string) {
 	if len(cands) > 0 && cands[0].id == g.self {
 		g.h.stats.fastElections.Add(1)
 		_ = g.rn.Campaign()
+		// Another follower may get its own PeerDown only after our
+		// pre-vote: still in the old leader's lease, it ignores it, and
+		// the election would wait for a timeout. Try again shortly.
+		g.recampaign = fastRecampaignTicks
 	}
 }

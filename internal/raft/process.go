@@ -206,6 +206,15 @@ func (g *Group) stepInputs(w *worker) {
 	for range ticks {
 		g.rn.Tick()
 	}
+	if ticks > 0 && g.recampaign > 0 {
+		g.recampaign--
+		if g.recampaign == 0 {
+			if st := g.rn.BasicStatus(); st.Lead == etcdraft.None && st.RaftState != etcdraft.StateLeader {
+				g.h.stats.fastElections.Add(1)
+				_ = g.rn.Campaign()
+			}
+		}
+	}
 	if len(props) > 0 {
 		g.propose(props)
 	}
