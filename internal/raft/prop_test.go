@@ -183,7 +183,21 @@ func TestPropertySafety(t *testing.T) {
 				rt.Fatalf("no final proposal committed on %s", g)
 			}
 		}
-		for range 20 {
+		// Every replica catches up, a lagging one possibly through a
+		// snapshot or after its election timeout: step until they agree,
+		// within a bound that a live cluster never needs.
+		converged := func() bool {
+			for _, g := range propGroups {
+				n := len(c.nodes[0].sms[g].entries())
+				for _, nd := range c.nodes[1:] {
+					if len(nd.sms[g].entries()) != n {
+						return false
+					}
+				}
+			}
+			return true
+		}
+		for i := 0; i < 20 || i < 2000 && !converged(); i++ {
 			c.step()
 		}
 		c.check(rt)
