@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"slices"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -70,7 +68,6 @@ func reportLatency(b *testing.B, lat []time.Duration) {
 	if len(lat) == 0 {
 		return
 	}
-	slices.Sort(lat)
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
 }
@@ -90,36 +87,13 @@ func BenchmarkProposeR3(b *testing.B) {
 			}
 			g := liveLeader(b, hosts, "bench")
 			ctx := context.Background()
-			var mu sync.Mutex
-			var lat []time.Duration
 			b.ResetTimer()
 			start := time.Now()
-			var wg sync.WaitGroup
-			per := b.N / par
-			for w := range par {
-				n := per
-				if w == 0 {
-					n += b.N % par
-				}
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					mine := make([]time.Duration, 0, n)
-					for range n {
-						t0 := time.Now()
-						if _, err := g.Propose(ctx, payload); err != nil {
-							b.Error(err)
-							return
-						}
-						mine = append(mine, time.Since(t0))
-					}
-					mu.Lock()
-					lat = append(lat, mine...)
-					mu.Unlock()
-				}()
-			}
-			wg.Wait()
+			lat, err := raftsim.ProposeLoad(ctx, g, b.N, par, payload)
 			b.StopTimer()
+			if err != nil {
+				b.Fatal(err)
+			}
 			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "proposals/s")
 			reportLatency(b, lat)
 		})
