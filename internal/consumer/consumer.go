@@ -30,7 +30,8 @@ type Stream interface {
 type Sender interface {
 	// Send publishes one message. It is never called with the consumer's
 	// lock held, and calls from one consumer are made one at a time, in the
-	// order the consumer produced them.
+	// order the consumer produced them. hdr and data are only valid during
+	// the call: the consumer reuses their buffers.
 	Send(subject, reply string, hdr, data []byte)
 	// HasInterest reports whether anything is subscribed to subject (the
 	// deliver subject of a push consumer, or the reply inbox of a pull
@@ -48,6 +49,7 @@ type Sender interface {
 // Send.
 type MsgSender interface {
 	// SendMsg routes a message by deliverTo; the receiver sees subject.
+	// As with Send, hdr and data are only valid during the call.
 	SendMsg(deliverTo, subject, reply string, hdr, data []byte)
 }
 

@@ -2,6 +2,7 @@ package consumer
 
 import (
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/natsnet/natsnet/internal/jsapi"
@@ -86,6 +87,21 @@ type candidate struct {
 	dc         uint64 // delivery count this delivery would have
 	redelivery bool
 	lps        bool // from the last_per_subject start list
+	pooled     bool // sm came from smPool: it goes back once sent
+}
+
+// smPool recycles the messages loaded for delivery, with their buffers:
+// a consumer streaming a file stream otherwise allocates one per message,
+// and the garbage collector's work then costs more than the loads.
+var smPool = sync.Pool{New: func() any { return new(store.StoreMsg) }}
+
+// release returns a candidate's message to the pool when it was not
+// delivered.
+func (cand *candidate) release() {
+	if cand.pooled && cand.sm != nil {
+		smPool.Put(cand.sm)
+		cand.sm = nil
+	}
 }
 
 // deliverLocked delivers as many messages as may go now, up to
@@ -113,6 +129,7 @@ func (c *Consumer) deliverLocked(now time.Time) (r deliverResult) {
 			c.catchUpLocked(c.st.State())
 		}
 		if !c.deliverOneLocked(cand, now, &r) {
+			cand.release()
 			return r
 		}
 	}
@@ -169,23 +186,25 @@ func (c *Consumer) nextCandidateLocked(now time.Time) (candidate, bool) {
 		}
 		return candidate{sm: sm, dc: 1, lps: true}, false
 	}
+	buf := smPool.Get().(*store.StoreMsg)
 	var sm *store.StoreMsg
 	var err error
 	switch len(c.filters) {
 	case 0:
-		sm, err = c.st.LoadNextMsg("", c.sseq, nil)
+		sm, err = c.st.LoadNextMsg("", c.sseq, buf)
 	case 1:
-		sm, err = c.st.LoadNextMsg(c.filters[0], c.sseq, nil)
+		sm, err = c.st.LoadNextMsg(c.filters[0], c.sseq, buf)
 	default:
-		sm, err = c.st.LoadNextMsgMulti(c.filters, c.sseq, nil)
+		sm, err = c.st.LoadNextMsgMulti(c.filters, c.sseq, buf)
 	}
 	if err != nil {
+		smPool.Put(buf)
 		if !errors.Is(err, store.ErrEOF) && !errors.Is(err, store.ErrStoreClosed) {
 			c.log.Warn("loading next message", "seq", c.sseq, "err", err)
 		}
 		return candidate{}, false
 	}
-	return candidate{sm: sm, dc: 1}, false
+	return candidate{sm: sm, dc: 1, pooled: sm == buf}, false
 }
 
 // deliverOneLocked delivers cand if its pacing allows and (pull) a request
@@ -271,6 +290,10 @@ func (c *Consumer) deliverOneLocked(cand candidate, now time.Time, r *deliverRes
 		c.scheduleLocked(seq)
 	}
 	c.deliverMsgLocked(dsubj, sm.Subject, reply, hdr, data)
+	if cand.pooled {
+		// Back to the pool once the effect is sent (execute).
+		c.out[len(c.out)-1].sm = sm
+	}
 	c.ldt = now
 	c.replay.delivered(sm.TS, now, c.sseq)
 	c.rate.take(now, sz)

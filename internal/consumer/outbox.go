@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/natsnet/natsnet/internal/jsapi"
+	"github.com/natsnet/natsnet/internal/store"
 )
 
 // The consumer never calls the Sender, the Stream or the advisory callback
@@ -34,6 +35,9 @@ type effect struct {
 	data    []byte
 	seq     uint64
 	event   any
+	// sm, for a delivery, is the pooled message hdr and data point into;
+	// it goes back to smPool once sent.
+	sm *store.StoreMsg
 }
 
 // sendLocked queues a message.
@@ -99,6 +103,11 @@ func (c *Consumer) execute(batch []effect) {
 				c.msgSend.SendMsg(e.subject, e.msgSubj, e.reply, e.hdr, e.data)
 			} else {
 				c.sender.Send(e.subject, e.reply, e.hdr, e.data)
+			}
+			if e.sm != nil {
+				// The Sender copied the message: its buffer is free.
+				smPool.Put(e.sm)
+				e.sm = nil
 			}
 		case effAcked:
 			if !haveRetention {
