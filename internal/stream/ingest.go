@@ -142,16 +142,23 @@ func (s *Stream) sendPubAck(out Sender, reply string, ack *jsapi.PubAck, apiErr 
 		// sequence 0.
 		ack = &jsapi.PubAck{Stream: s.Name(), Domain: s.opts.Domain}
 	}
+	if apiErr == nil {
+		if s.ds != nil && s.lastLSN.Load() > 0 {
+			// The ack waits until the message (or, for a duplicate, the
+			// original and everything before it) is on disk.
+			s.acks.hold(out, reply, jsapi.AppendPubAckJSON(make([]byte, 0, 48), ack))
+			return
+		}
+		// procMu is held: the scratch buffer is the caller's alone, and
+		// Send copies it.
+		s.ackBuf = jsapi.AppendPubAckJSON(s.ackBuf[:0], ack)
+		out.Send(reply, "", nil, s.ackBuf)
+		return
+	}
 	resp := jsapi.PubAckResponse{Error: apiErr, PubAck: ack}
 	b, err := json.Marshal(&resp)
 	if err != nil {
 		s.log.Error("encode publish ack", "err", err)
-		return
-	}
-	if apiErr == nil && s.ds != nil && s.lastLSN.Load() > 0 {
-		// The ack waits until the message (or, for a duplicate, the
-		// original and everything before it) is on disk.
-		s.acks.hold(out, reply, b)
 		return
 	}
 	out.Send(reply, "", nil, b)

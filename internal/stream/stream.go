@@ -79,8 +79,9 @@ type Stream struct {
 
 	in ingestQueue
 	// procMu serializes applying publishes (run loop or Ingest) and the
-	// use of opts.Batch; see Ingest.
+	// use of opts.Batch and ackBuf; see Ingest.
 	procMu sync.Mutex
+	ackBuf []byte
 	// armedAt is the expiry deadline (unix ns) the run loop's timer is set
 	// for; Ingest wakes the loop when a message expires sooner.
 	armedAt atomic.Int64
