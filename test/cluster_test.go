@@ -716,7 +716,10 @@ func TestClusterJetStreamOnOneServer(t *testing.T) {
 			o.StoreDir = t.TempDir()
 		}
 	}})
+	// The API subscribes several patterns; wait for the ones this test
+	// uses, not only the first.
 	c.WaitForInterest(2, "", "$JS.API.INFO")
+	c.WaitForInterest(2, "", "$JS.API.STREAM.CREATE.R")
 	nc := connect(t, c.ClientURL(2))
 	js, err := jetstream.New(nc)
 	if err != nil {
