@@ -89,8 +89,8 @@ func BenchmarkMatchUncached(b *testing.B) {
 	}
 }
 
-// BenchmarkMatchMiss measures a cache miss that is then cached (and, at
-// steady state, evicts): every subject is new.
+// BenchmarkMatchMiss measures a cache miss of a subject seen once (a reply
+// inbox): the doorkeeper keeps it out of the cache.
 func BenchmarkMatchMiss(b *testing.B) {
 	s := benchSublist(DefaultCacheSize)
 	b.ReportAllocs()

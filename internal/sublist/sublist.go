@@ -2,6 +2,7 @@ package sublist
 
 import (
 	"errors"
+	"hash/maphash"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -98,6 +99,12 @@ type Sublist[T comparable] struct {
 	matches atomic.Uint64
 	misses  atomic.Uint64
 	scratch sync.Pool // *[]*node[T], reused by cache misses
+	// door admits a subject into the cache on its second miss: subjects
+	// seen once (reply inboxes, $JS.ACK subjects, unique per message)
+	// would only churn the cache. It remembers hashes of subjects that
+	// missed, one per slot.
+	door     []atomic.Uint64
+	doorSeed maphash.Seed
 
 	// observer, if set, hears of every successful Insert and Remove; see
 	// SetObserver.
@@ -123,6 +130,8 @@ func NewWithCacheSize[T comparable](size int) *Sublist[T] {
 	if size > 0 {
 		s.cacheMax = size
 		s.cache = make(map[string]*Result[T], size)
+		s.door = make([]atomic.Uint64, doorSlots)
+		s.doorSeed = maphash.MakeSeed()
 	}
 	s.scratch.New = func() any {
 		b := make([]*node[T], 0, 16)
@@ -418,7 +427,7 @@ func (s *Sublist[T]) matchSlow(subj string, owned bool) *Result[T] {
 	gen := s.gen
 	r := s.collect(subj)
 	s.mu.RUnlock()
-	if s.cacheMax == 0 {
+	if s.cacheMax == 0 || !s.admit(subj) {
 		return r
 	}
 	s.mu.Lock()
@@ -435,6 +444,21 @@ func (s *Sublist[T]) matchSlow(subj string, owned bool) *Result[T] {
 	}
 	s.mu.Unlock()
 	return r
+}
+
+// doorSlots is the number of subjects the cache's doorkeeper remembers.
+const doorSlots = 4096
+
+// admit reports whether subj missed before (recently enough to be
+// remembered), and remembers it otherwise.
+func (s *Sublist[T]) admit(subj string) bool {
+	h := maphash.String(s.doorSeed, subj) | 1 // never 0, the empty slot
+	slot := &s.door[h&(doorSlots-1)]
+	if slot.Load() == h {
+		return true
+	}
+	slot.Store(h)
+	return false
 }
 
 // evict drops about an eighth of the cache. Map iteration starts at a random
