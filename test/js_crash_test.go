@@ -3,7 +3,6 @@ package test
 import (
 	"context"
 	"flag"
-	"fmt"
 	"math/rand/v2"
 	"os/exec"
 	"path/filepath"
@@ -183,7 +182,5 @@ func verifyCrashStream(t *testing.T, ctx context.Context, js jetstream.JetStream
 		}
 		last = v
 	}
-	if testing.Verbose() {
-		fmt.Printf("verified %d messages, %d acknowledged\n", len(got), len(acked))
-	}
+	t.Logf("verified %d messages, %d acknowledged", len(got), len(acked))
 }

@@ -1,6 +1,7 @@
 package test
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -242,7 +243,7 @@ func TestFileStreamDamage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	at := indexOf(data, []byte("payload-050-B"))
+	at := bytes.Index(data, []byte("payload-050-B"))
 	if at < 0 {
 		t.Fatal("message 50 not found in the block")
 	}
@@ -289,15 +290,6 @@ func TestFileStreamDamage(t *testing.T) {
 	if _, err := js.Publish(ctx, "A.x", nil); !errors.Is(err, jetstream.ErrNoStreamResponse) {
 		t.Errorf("publish to A: %v", err)
 	}
-}
-
-func indexOf(b, sub []byte) int {
-	for i := 0; i+len(sub) <= len(b); i++ {
-		if string(b[i:i+len(sub)]) == string(sub) {
-			return i
-		}
-	}
-	return -1
 }
 
 // TestFileStreamKVSurvivesRestart checks the KV layer over a restart.

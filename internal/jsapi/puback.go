@@ -11,8 +11,7 @@ import (
 func AppendPubAckJSON(b []byte, a *PubAck) []byte {
 	start := len(b)
 	b = append(b, `{"stream":`...)
-	ok := true
-	b, ok = appendPlainString(b, a.Stream)
+	b, ok := appendPlainString(b, a.Stream)
 	b = append(b, `,"seq":`...)
 	b = strconv.AppendUint(b, a.Sequence, 10)
 	if a.Domain != "" {

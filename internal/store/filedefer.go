@@ -9,6 +9,18 @@ import "time"
 // for (async mode). The record is synced within a short delay even if
 // nobody waits.
 func (fs *FileStore) StoreMsgDeferred(subj string, hdr, data []byte, ttl time.Duration) (seq uint64, ts int64, lsn uint64, err error) {
+	seq, ts, lsn, err = fs.appendMsg(subj, hdr, data, ttl)
+	if err == nil && lsn > 0 && fs.durable.Load() < lsn {
+		fs.syncer.later(fs, lazySyncDelay)
+	}
+	return seq, ts, lsn, err
+}
+
+// appendMsg stores a message with the next sequence and returns the log
+// position a caller must wait for before acknowledging it: 0 in async
+// mode, where the record is already written to the operating system. In
+// durable mode the record stays buffered until the next sync round.
+func (fs *FileStore) appendMsg(subj string, hdr, data []byte, ttl time.Duration) (seq uint64, ts int64, lsn uint64, err error) {
 	fs.mu.Lock()
 	seq, ts = fs.mu.last+1, max(fs.clock(), fs.mu.lastTS)
 	err = fs.storeLocked(subj, hdr, data, seq, ts, ttl, true)
@@ -21,10 +33,7 @@ func (fs *FileStore) StoreMsgDeferred(subj string, hdr, data []byte, ttl time.Du
 		return 0, 0, 0, err
 	}
 	if fs.async() {
-		return seq, ts, 0, nil
-	}
-	if fs.durable.Load() < lsn {
-		fs.syncer.later(fs, lazySyncDelay)
+		lsn = 0
 	}
 	return seq, ts, lsn, nil
 }

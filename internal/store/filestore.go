@@ -261,10 +261,11 @@ func (fs *FileStore) finish(wait bool, err error) error {
 // StoreMsg implements Store. In durable mode it returns once the message is
 // fsynced.
 func (fs *FileStore) StoreMsg(subj string, hdr, data []byte, ttl time.Duration) (uint64, int64, error) {
-	fs.mu.Lock()
-	seq, ts := fs.mu.last+1, max(fs.clock(), fs.mu.lastTS)
-	err := fs.storeLocked(subj, hdr, data, seq, ts, ttl, true)
-	if err = fs.finish(err == nil, err); err != nil {
+	seq, ts, lsn, err := fs.appendMsg(subj, hdr, data, ttl)
+	if err == nil {
+		err = fs.WaitDurable(lsn)
+	}
+	if err != nil {
 		return 0, 0, err
 	}
 	return seq, ts, nil

@@ -252,6 +252,10 @@ type Store interface {
 	// GetSeqFromTime returns the first sequence whose timestamp is >= ts,
 	// or LastSeq+1. Timestamps are assumed non-decreasing in sequence order.
 	GetSeqFromTime(ts int64) uint64
+	// NextSeqWithHeader returns the sequence of the first message at or
+	// after start that has a header, from the index alone (a restart
+	// refills the duplicate window from those).
+	NextSeqWithHeader(start uint64) (uint64, bool)
 
 	// ExpireMsgs removes every message whose max_age or ttl deadline is at
 	// or before now and returns how many were removed.

@@ -220,10 +220,11 @@ func (s *Stream) processPublish(subject string, hdr, data []byte) (*jsapi.PubAck
 		}
 	}
 	if s.opts.Admit != nil {
-		size := store.MsgSize(subject, hdr, data)
+		sizeOf := store.MsgSize
 		if cfg.Storage == jsapi.FileStorage {
-			size = store.FileMsgSize(subject, hdr, data)
+			sizeOf = store.FileMsgSize
 		}
+		size := sizeOf(subject, hdr, data)
 		if apiErr := s.opts.Admit(cfg.Storage, size); apiErr != nil {
 			return nil, apiErr
 		}

@@ -18,34 +18,20 @@ func (s *Stream) recoverDedupe() {
 	}
 	now := s.opts.Now()
 	seq := s.store.GetSeqFromTime(now.Add(-window).UnixNano())
-	hs, indexed := s.store.(headerIndex)
 	var sm store.StoreMsg
 	for {
-		// A message id is a header: stores that know which messages have
-		// one are asked for those alone.
-		if indexed {
-			next, ok := hs.NextSeqWithHeader(seq)
-			if !ok {
-				return
-			}
-			seq = next
-		}
-		m, err := s.store.LoadNextMsg(">", seq, &sm)
-		if err != nil {
+		// A message id is a header: only messages with one are read.
+		next, ok := s.store.NextSeqWithHeader(seq)
+		if !ok {
 			return
 		}
-		seq = m.Seq + 1
-		if len(m.Header) == 0 {
+		m, err := s.store.LoadMsg(next, &sm)
+		seq = next + 1
+		if err != nil {
 			continue
 		}
 		if id, ok := jsapi.HeaderValue(m.Header, jsapi.HdrMsgID); ok && id != "" {
 			s.mu.dedupe.add(id, m.Seq, time.Unix(0, m.TS), window)
 		}
 	}
-}
-
-// headerIndex is a store that can find the messages with a header without
-// reading them.
-type headerIndex interface {
-	NextSeqWithHeader(start uint64) (uint64, bool)
 }

@@ -30,9 +30,6 @@ func TestMain(m *testing.M) {
 // checks that every acknowledged proposal is applied exactly once on
 // every replica, in the same order everywhere.
 func TestCrashSIGKILL(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts processes")
-	}
 	start := time.Now()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
