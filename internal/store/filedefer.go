@@ -38,6 +38,11 @@ func (fs *FileStore) appendMsg(subj string, hdr, data []byte, ttl time.Duration)
 	return seq, ts, lsn, nil
 }
 
+// DefersDurability reports whether stored messages become durable after
+// StoreMsgDeferred returns (durable mode), so that acks must wait for
+// WaitDurable; in async mode they need not.
+func (fs *FileStore) DefersDurability() bool { return !fs.async() }
+
 // WaitDurable waits until the log is durable up to lsn, as returned by
 // StoreMsgDeferred.
 func (fs *FileStore) WaitDurable(lsn uint64) error {

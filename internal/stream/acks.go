@@ -13,6 +13,7 @@ import (
 // (a FileStore that acknowledges only fsynced messages). The stream then
 // holds publish acks until WaitDurable says the message is on disk.
 type deferredStore interface {
+	DefersDurability() bool
 	StoreMsgDeferred(subj string, hdr, data []byte, ttl time.Duration) (seq uint64, ts int64, lsn uint64, err error)
 	WaitDurable(lsn uint64) error
 }

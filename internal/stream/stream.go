@@ -140,7 +140,7 @@ func New(cfg *jsapi.StreamConfig, created time.Time, opts Options) (*Stream, err
 	}
 	s.mu.cfg = *cfg.Clone()
 	s.in.signal = make(chan struct{}, 1)
-	if ds, ok := st.(deferredStore); ok {
+	if ds, ok := st.(deferredStore); ok && ds.DefersDurability() {
 		out := opts.AckBatch
 		if out == nil {
 			out = unbatched{opts.Sender}
