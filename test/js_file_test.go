@@ -438,3 +438,38 @@ func TestFileStreamDiskFull(t *testing.T) {
 		t.Errorf("publish after making room: %v", err)
 	}
 }
+
+// TestFileStreamPausedConsumerSurvivesRestart checks that a pause given
+// through the API is written with the consumer's configuration.
+func TestFileStreamPausedConsumerSurvivesRestart(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ctx := testCtx(t, 30*time.Second)
+	s, nc, js := startJSDir(t, dir)
+	st, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "P", Subjects: []string{"p"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{Durable: "C"}); err != nil {
+		t.Fatal(err)
+	}
+	until := time.Now().Add(time.Hour).UTC().Truncate(time.Second)
+	if _, err := js.PauseConsumer(ctx, "P", "C", until); err != nil {
+		t.Fatal(err)
+	}
+	nc.Close()
+	s.Shutdown()
+
+	_, _, js = startJSDir(t, dir)
+	c, err := js.Consumer(ctx, "P", "C")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := c.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !info.Paused || info.Config.PauseUntil == nil || !info.Config.PauseUntil.Equal(until) {
+		t.Fatalf("after restart: paused %v until %v, want until %v", info.Paused, info.Config.PauseUntil, until)
+	}
+}

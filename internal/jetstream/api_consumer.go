@@ -225,13 +225,12 @@ func (a *jsAccount) lookupConsumer(m *apiMsg) (*streamEntry, *consumer.Consumer,
 
 // consumerRequest decodes a request on a consumer and finds the consumer;
 // on failure it answers with the error and returns false.
-func (a *jsAccount) consumerRequest(m *apiMsg, req any) (*consumer.Consumer, bool) {
+func (a *jsAccount) consumerRequest(m *apiMsg, req any) (*streamEntry, *consumer.Consumer, bool) {
 	if e := decode(m, req); e != nil {
 		a.respondError(m, e)
-		return nil, false
+		return nil, nil, false
 	}
-	_, c, ok := a.lookupConsumer(m)
-	return c, ok
+	return a.lookupConsumer(m)
 }
 
 func (a *jsAccount) consumerInfo(m *apiMsg) {
@@ -290,15 +289,13 @@ func (a *jsAccount) consumerList(m *apiMsg) {
 
 func (a *jsAccount) consumerPause(m *apiMsg) {
 	var req jsapi.ConsumerPauseRequest
-	c, ok := a.consumerRequest(m, &req)
+	e, c, ok := a.consumerRequest(m, &req)
 	if !ok {
 		return
 	}
 	c.Pause(req.PauseUntil)
-	if e, ok := a.lookupStream(m.api.Stream); ok {
-		if err := a.persistConsumer(e, c); err != nil {
-			a.svc.log.Error("saving paused consumer", "stream", m.api.Stream, "consumer", c.Name(), "err", err)
-		}
+	if err := a.persistConsumer(e, c); err != nil {
+		a.svc.log.Error("saving paused consumer", "stream", m.api.Stream, "consumer", c.Name(), "err", err)
 	}
 	info := c.Info()
 	resp := jsapi.ConsumerPauseResponse{Paused: info.Paused, PauseUntil: req.PauseUntil.UTC(), PauseRemaining: info.PauseRemaining}
@@ -307,7 +304,7 @@ func (a *jsAccount) consumerPause(m *apiMsg) {
 
 func (a *jsAccount) consumerUnpin(m *apiMsg) {
 	var req jsapi.ConsumerUnpinRequest
-	c, ok := a.consumerRequest(m, &req)
+	_, c, ok := a.consumerRequest(m, &req)
 	if !ok {
 		return
 	}
